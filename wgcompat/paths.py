@@ -1,0 +1,43 @@
+"""Where things live: the repository, the cache root and its folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE_ENV = "WGCOMPAT_CACHE"
+
+
+def cache_root() -> Path:
+    """$WGCOMPAT_CACHE, else $XDG_CACHE_HOME/wgcompat, else ~/.cache/wgcompat."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser().resolve()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return (base / "wgcompat").resolve()
+
+
+def downloads_dir() -> Path:
+    return cache_root() / "downloads"
+
+
+def sources_dir() -> Path:
+    return cache_root() / "sources"
+
+
+def kernels_dir() -> Path:
+    return cache_root() / "kernels"
+
+
+def modules_dir() -> Path:
+    return cache_root() / "modules"
+
+
+def initramfs_dir() -> Path:
+    return cache_root() / "initramfs"
+
+
+def logs_dir() -> Path:
+    return cache_root() / "logs"
