@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * selftest.h - self-tests of the protocol core (messages, replay window,
+ * rate limiter, cookies, handshake), compiled in only with WG_DEBUG=1.
+ *
+ * Each test prints exactly one line, "wireguard: selftest <name>: pass" or
+ * "wireguard: selftest <name>: FAIL", and returns true on pass. Module
+ * init calls them in process context (they may sleep); they need no other
+ * set-up (the rate limiter test takes and drops its own use of the shared
+ * table). A false return must make the module load fail.
+ *
+ * Kbuild (device side), when WG_DEBUG=1:
+ *   wireguard-y += selftest/replay.o selftest/ratelimiter.o \
+ *                  selftest/cookie.o selftest/handshake.o
+ * They use only the public headers of the files they test.
+ */
+#ifndef WG_SELFTEST_H
+#define WG_SELFTEST_H
+
+#include <linux/types.h>
+
+bool wg_selftest_messages(void);	/* wg_msg_classify, wg_padded_len */
+bool wg_selftest_replay(void);
+bool wg_selftest_ratelimiter(void);
+bool wg_selftest_cookie(void);
+bool wg_selftest_handshake(void);	/* also HMAC/KDF/TAI64N checks */
+
+#endif /* WG_SELFTEST_H */
