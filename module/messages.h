@@ -6,7 +6,8 @@
  * time and count limits, and wg_msg_classify(), the one gate every received
  * UDP payload must pass before any other code reads a field of it.
  *
- * Locking: none; everything here is constant data or a pure function.
+ * Locking: none; everything here is constant data or a pure function
+ * (the clock helpers read the boot-time clock).
  *
  * Usage rules for the receive path:
  *   type = wg_msg_classify(buf, len);
@@ -23,6 +24,7 @@
 #include <linux/build_bug.h>
 #include <linux/kernel.h>
 #include <linux/time64.h>
+#include <linux/ktime.h>
 #include <linux/string.h>
 #include <linux/compiler.h>
 #include <asm/byteorder.h>
@@ -170,6 +172,18 @@ static_assert(WG_DATA_MIN_LEN == 32);
 
 /* Outer overhead for the default MTU: WireGuard 32 + UDP 8 + IPv6 40. */
 #define WG_DEFAULT_MTU		1420
+
+/* The clock of every age check of the protocol core: boot time, in ns. */
+static inline u64 wg_clock_ns(void)
+{
+	return ktime_get_coarse_boottime_ns();
+}
+
+/* True if @birth_ns is more than @seconds before @now_ns. */
+static inline bool wg_older_than(u64 birth_ns, u64 now_ns, u64 seconds)
+{
+	return now_ns - birth_ns > seconds * NSEC_PER_SEC;
+}
 
 /**
  * wg_msg_classify - check a received message before anything reads it

@@ -70,7 +70,6 @@
 #include <linux/spinlock.h>
 #include <linux/list.h>
 #include <linux/atomic.h>
-#include <linux/timekeeping.h>
 #include "messages.h"
 #include "cookie.h"
 #include "replay.h"
@@ -113,19 +112,7 @@ struct wg_index_ops {
 	void (*remove)(void *table, struct wg_index_entry *entry);
 };
 
-/* ---- Time ---- */
-
-/* The clock of every age check here: boot time, in ns. */
-static inline u64 wg_clock_ns(void)
-{
-	return ktime_get_coarse_boottime_ns();
-}
-
-/* True if @birth_ns is more than @seconds before @now_ns. */
-static inline bool wg_older_than(u64 birth_ns, u64 now_ns, u64 seconds)
-{
-	return now_ns - birth_ns > seconds * NSEC_PER_SEC;
-}
+/* ---- Time (wg_clock_ns() and wg_older_than() are in messages.h) ---- */
 
 /*
  * Write the current TAI64N label (big-endian seconds + 2^62 + 10, then
