@@ -1,0 +1,190 @@
+"""invoke entry points. Thin: parse options, call wgcompat, print results.
+
+    invoke --list            every task
+    invoke --help TASK       its options
+
+Kernel options shared by kernel/compat/build/boot/test:
+    --kernel V        a series (6.1) or an exact release (6.1.192); default from kernels.toml
+    --kernel-src P    a local source tree instead of a provider
+    --kernel-dir P    a configured build tree or installed headers (no kernel build)
+    --config C        normal (default) or debug (KASAN, lockdep, kmemleak, ...)
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+from invoke import Exit, task
+
+from wgcompat.errors import UserError
+
+KERNEL_HELP = {
+    "kernel": "series (6.1) or exact release (6.1.192); default: kernels.toml's default",
+    "kernel_src": "path to a local kernel source tree (instead of --kernel)",
+    "kernel_dir": "path to a configured kernel build tree or installed headers (instead of --kernel)",
+    "config": "kernel flavour: normal or debug",
+}
+MODULE_HELP = {
+    "crypto": "auto (the kernel's crypto library when it has one) or bundled (ours, always)",
+    "debug_module": "build the module with WG_DEBUG=1 (self-tests at load, timer scaling)",
+}
+
+
+def user_errors(fn):
+    """Print a UserError as one paragraph with its fix and exit non-zero, without a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UserError as exc:
+            print(f"\nerror: {exc.cause}\nfix: {exc.fix}", file=sys.stderr)
+            raise Exit(code=2) from None
+
+    return wrapper
+
+
+def _selection(kernel, kernel_src, kernel_dir, config):
+    from wgcompat.pipeline import selection
+
+    return selection(kernel, kernel_src, kernel_dir, config)
+
+
+@task(help=KERNEL_HELP)
+@user_errors
+def kernel(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal"):
+    """Fetch and build the test kernel (cached); print where it is."""
+    from wgcompat.pipeline import resolve_kernel
+
+    kb = resolve_kernel(_selection(kernel, kernel_src, kernel_dir, config))
+    print(kb.image or kb.build_dir)
+
+
+@task(help={**KERNEL_HELP, "output": "folder to write compat.h and compat.mk into (default: a cache folder)",
+            "crypto": MODULE_HELP["crypto"]})
+@user_errors
+def compat(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", output=None, crypto="auto"):
+    """Probe the kernel and generate compat.h; print the probe table and the path."""
+    from wgcompat import paths
+    from wgcompat.module_build import generate_compat
+    from wgcompat.pipeline import resolve_kernel
+
+    kb = resolve_kernel(_selection(kernel, kernel_src, kernel_dir, config))
+    out = Path(output) if output else paths.cache_root() / "compat-out" / kb.build_dir.name
+    out.mkdir(parents=True, exist_ok=True)
+    result = generate_compat(kb, out, crypto)
+    from wgcompat.compat import print_table  # type: ignore[attr-defined]
+
+    print_table(result)
+    print(result.compat_h)
+
+
+@task(help={**KERNEL_HELP, **MODULE_HELP, "strict": "fail on any compiler warning"})
+@user_errors
+def build(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto", debug_module=False,
+          strict=False):
+    """Kernel (or headers) + compat.h + module; print the path of wireguard.ko."""
+    from wgcompat.module_build import ModuleBuildRequest, build_module
+    from wgcompat.pipeline import resolve_kernel, say
+
+    kb = resolve_kernel(_selection(kernel, kernel_src, kernel_dir, config))
+    mb = build_module(ModuleBuildRequest(kb, crypto=crypto, debug=debug_module, strict=strict), progress=say)
+    if mb.warnings:
+        say(f"{len(mb.warnings)} compiler warning(s); see {mb.log}")
+    print(mb.ko)
+
+
+@task(iterable=["put"], help={**KERNEL_HELP, **MODULE_HELP,
+                              "exec": "run this one command in the guest, print its output, exit with its status",
+                              "put": "HOST:GUEST, copy a file or folder into the guest first (repeatable)",
+                              "no_module": "boot without building or loading our module"})
+@user_errors
+def boot(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto", debug_module=False,
+         exec=None, put=None, no_module=False):
+    """Boot the kernel in QEMU with the module loaded: an interactive console, or --exec CMD."""
+    from wgcompat.session import boot_session
+
+    status = boot_session(_selection(kernel, kernel_src, kernel_dir, config), crypto=crypto,
+                          debug_module=debug_module, command=exec, put=put or [], with_module=not no_module)
+    if status:
+        raise Exit(code=status)
+
+
+@task(help={**KERNEL_HELP, **MODULE_HELP, "k": "only tests matching this pytest -k expression",
+            "junit": "write JUnit XML here (default: reports/<kernel>/junit.xml)"})
+@user_errors
+def test(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto", k=None, junit=None):
+    """Run the VM test suites (vmtests/) for one kernel."""
+    from wgcompat.session import run_vmtests
+
+    sel = _selection(kernel, kernel_src, kernel_dir, config)
+    raise Exit(code=run_vmtests(sel, crypto=crypto, keyword=k, junit=Path(junit) if junit else None))
+
+
+@task(help={"config": KERNEL_HELP["config"], "crypto": MODULE_HELP["crypto"],
+            "kernels": "comma-separated kernels instead of kernels.toml's matrix",
+            "k": "only tests matching this pytest -k expression"})
+@user_errors
+def matrix(c, config="normal", crypto="auto", kernels=None, k=None):
+    """Every kernel of the matrix: build, boot, test; a summary table at the end."""
+    from wgcompat.report import run_matrix
+
+    chosen = [x.strip() for x in kernels.split(",")] if kernels else None
+    raise Exit(code=run_matrix(flavour=config, crypto=crypto, kernels=chosen, keyword=k))
+
+
+@task(help={**KERNEL_HELP, "crypto": MODULE_HELP["crypto"]})
+@user_errors
+def smoke(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto"):
+    """The main job: fetch + build the kernel, build the module, boot, load it, smoke-check, show artefacts."""
+    from wgcompat.session import smoke as run_smoke
+
+    raise Exit(code=run_smoke(_selection(kernel, kernel_src, kernel_dir, config), crypto=crypto))
+
+
+@task(help={"all": "also remove downloads, extracted sources and ccache"})
+@user_errors
+def clean(c, all=False):
+    """Remove build outputs (kernels, modules, initramfs, logs); keep downloads unless --all."""
+    import shutil
+
+    from wgcompat import paths
+
+    root = paths.cache_root()
+    doomed = [paths.kernels_dir(), paths.modules_dir(), paths.initramfs_dir(), paths.logs_dir(),
+              root / "compat", root / "compat-out", paths.REPO / "reports"]
+    if all:
+        doomed += [paths.downloads_dir(), paths.sources_dir(), root / "apt", root / "ccache"]
+    for d in doomed:
+        if d.exists():
+            print(f"removing {d}")
+            shutil.rmtree(d)
+
+
+@task(help={"k": "only tests matching this pytest -k expression"})
+def unit(c, k=None):
+    """The harness's own fast tests (no VM): tests/."""
+    args = [sys.executable, "-m", "pytest", "-q", "tests"]
+    if k:
+        args += ["-k", k]
+    raise Exit(code=os.spawnv(os.P_WAIT, sys.executable, args))
+
+
+@task
+@user_errors
+def ci(c):
+    """Everything CI checks: unit tests, then the VM tests on the default kernel (what .ci/run runs)."""
+    from wgcompat.session import run_ci
+
+    raise Exit(code=run_ci())
+
+
+@task(name="bench-crypto")
+def bench_crypto(c):
+    """Bundled crypto against libsodium (pynacl), side by side in one run."""
+    from wgcompat.bench.crypto import main  # type: ignore[import-not-found]
+
+    main()

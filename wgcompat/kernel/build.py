@@ -1,0 +1,207 @@
+"""Configure and build a small test kernel, out of tree, cached.
+
+Layout under ``<cache>/kernels/<release>-<flavour>-<hash>/``:
+
+    .config, arch/x86/boot/bzImage, Module.symvers, ...   the O= build tree
+    modules-root/lib/modules/<uname -r>/                  make modules_install
+    wgcompat.fragment                                     the merged fragments
+    build.log                                             configure + build log
+    wgcompat-build.json                                   written last: "complete"
+
+The hash covers the merged fragments, the source tree and the compiler, so a
+change to kconfigs/ gives a new build. A build without its json marker is
+unfinished (interrupted or failed) and is wiped and redone — ccache keeps that
+cheap — so a half-built tree is never taken for a finished one. A lock file
+beside the folder stops two processes building the same key at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from wgcompat import paths
+from wgcompat.errors import UserError
+from wgcompat.kernel import kconfig
+from wgcompat.kernel.providers import SourceTree
+
+BUILDER_VERSION = "1"
+MARKER = "wgcompat-build.json"
+
+
+@dataclass(frozen=True)
+class KernelBuildRequest:
+    source: SourceTree
+    flavour: str = "normal"
+    jobs: int = os.cpu_count() or 2
+
+
+@dataclass(frozen=True)
+class KernelBuild:
+    """A kernel the module can be built against and, when ``image`` is set, booted."""
+
+    build_dir: Path
+    release: str  # `uname -r` of the built kernel, e.g. 6.1.192
+    version: str  # upstream version it came from
+    flavour: str
+    image: Path | None = None
+    modules_root: Path | None = None
+    source: str = ""  # provider and origin, for reports
+    log: Path | None = None
+    cached: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in data.items()}
+
+    @staticmethod
+    def from_json(data: dict[str, object]) -> "KernelBuild":
+        def p(key: str) -> Path | None:
+            value = data.get(key)
+            return Path(str(value)) if value else None
+
+        return KernelBuild(build_dir=Path(str(data["build_dir"])), release=str(data["release"]),
+                           version=str(data["version"]), flavour=str(data["flavour"]), image=p("image"),
+                           modules_root=p("modules_root"), source=str(data.get("source", "")), log=p("log"))
+
+
+Progress = Callable[[str], None]
+
+
+def _compiler_id() -> str:
+    try:
+        out = subprocess.run(["gcc", "--version"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise UserError("gcc is not installed", "apt-get install gcc make flex bison bc libelf-dev libssl-dev") from exc
+    return out.splitlines()[0]
+
+
+def build_key(request: KernelBuildRequest, merged: kconfig.MergedConfig) -> str:
+    h = hashlib.sha256()
+    for part in (BUILDER_VERSION, merged.text(), str(request.source.path), request.source.origin, _compiler_id()):
+        h.update(part.encode())
+        h.update(b"\0")
+    return f"{request.source.release}-{request.flavour}-{h.hexdigest()[:12]}"
+
+
+@contextmanager
+def build_lock(lock_path: Path, what: str) -> Iterator[None]:
+    """An exclusive lock; a second process gets a clear error instead of waiting forever."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+            raise UserError(f"another wgcompat process (pid {holder}) is building {what} right now",
+                            "wait for it to finish and run the command again (the result will then be "
+                            f"reused), or stop that process; the lock is {lock_path}") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _kbuild_env(cache: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    # Reproducible banner so ccache hits across rebuilds of the same tree.
+    env.update(KBUILD_BUILD_TIMESTAMP="wgcompat", KBUILD_BUILD_USER="wgcompat", KBUILD_BUILD_HOST="wgcompat",
+               CCACHE_DIR=str(cache / "ccache"), CCACHE_BASEDIR=str(cache), CCACHE_COMPILERCHECK="content",
+               CCACHE_MAXSIZE=env.get("CCACHE_MAXSIZE", "8G"))
+    env.pop("ARCH", None)
+    env.pop("CROSS_COMPILE", None)
+    return env
+
+
+def _make(src: Path, build_dir: Path, args: list[str], log: Path, env: dict[str, str], what: str) -> None:
+    cmd = ["make", "-C", str(src), f"O={build_dir}", *args]
+    with log.open("a") as f:
+        f.write(f"\n$ {' '.join(cmd)}\n")
+        f.flush()
+        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
+    if proc.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
+        raise UserError(f"{what} failed (make exited {proc.returncode}); last lines of the log:\n{tail}\n"
+                        f"full log: {log}",
+                        "fix the error shown above (a missing build dependency is the usual cause: "
+                        "apt-get install flex bison bc libelf-dev libssl-dev), then run the command again")
+
+
+def cc_args() -> list[str]:
+    return ["CC=ccache gcc", "HOSTCC=ccache gcc"] if shutil.which("ccache") else []
+
+
+def build_kernel(request: KernelBuildRequest, progress: Progress = lambda _: None) -> KernelBuild:
+    src = request.source.path
+    symbols = kconfig.kconfig_symbols(src)
+    merged = kconfig.merge(kconfig.select_fragments(request.flavour, symbols))
+    key = build_key(request, merged)
+    root = paths.kernels_dir()
+    build_dir = root / key
+    marker = build_dir / MARKER
+    with build_lock(root / f"{key}.lock", f"kernel {key}"):
+        if marker.is_file():
+            kb = KernelBuild.from_json(json.loads(marker.read_text()))
+            return KernelBuild(**{**kb.__dict__, "cached": True})
+        if build_dir.exists():
+            progress(f"removing the unfinished build in {build_dir}")
+            shutil.rmtree(build_dir)
+        build_dir.mkdir(parents=True)
+        log = build_dir / "build.log"
+        fragment = build_dir / "wgcompat.fragment"
+        fragment.write_text(merged.text())
+        env = _kbuild_env(paths.cache_root())
+        progress(f"configuring {request.source.release} ({request.flavour}) from "
+                 f"{', '.join(f.name for f in merged.fragments)}")
+        _make(src, build_dir, [f"KCONFIG_ALLCONFIG={fragment}", *cc_args(), "allnoconfig"], log, env, "allnoconfig")
+        _make(src, build_dir, [*cc_args(), "olddefconfig"], log, env, "olddefconfig")
+        dropped = kconfig.dropped_options(merged.requested, kconfig.read_dotconfig(build_dir / ".config"))
+        if dropped:
+            raise kconfig.explain_dropped(dropped, merged.fragments)
+        progress(f"building {request.source.release} with -j{request.jobs} (log: {log})")
+        started = time.monotonic()
+        _make(src, build_dir, [f"-j{request.jobs}", *cc_args(), "bzImage", "modules"], log, env,
+              f"building kernel {request.source.release}")
+        modules_root = build_dir / "modules-root"
+        _make(src, build_dir, [*cc_args(), f"INSTALL_MOD_PATH={modules_root}", "INSTALL_MOD_STRIP=1",
+                               "DEPMOD=/bin/true", "modules_install"], log, env, "modules_install")
+        release = (build_dir / "include/config/kernel.release").read_text().strip()
+        kb = KernelBuild(build_dir=build_dir, release=release, version=request.source.release,
+                         flavour=request.flavour, image=build_dir / "arch/x86/boot/bzImage",
+                         modules_root=modules_root,
+                         source=f"{request.source.provider} {request.source.origin}", log=log)
+        tmp = build_dir / f".{MARKER}.tmp"
+        tmp.write_text(json.dumps({**kb.to_json(), "seconds": round(time.monotonic() - started, 1)}, indent=2))
+        tmp.rename(marker)
+        return kb
+
+
+def open_kernel_dir(kdir: Path) -> KernelBuild:
+    """A build tree or installed headers the user points at (--kernel-dir)."""
+    kdir = kdir.expanduser().resolve()
+    if not (kdir / "Makefile").is_file():
+        raise UserError(f"{kdir} has no Makefile: it is not a kernel build tree",
+                        "point --kernel-dir at a configured build tree (the O= folder) or at installed "
+                        "headers such as /lib/modules/$(uname -r)/build")
+    if not (kdir / ".config").is_file():
+        raise UserError(f"{kdir} has no .config: the tree is not configured",
+                        "configure and build it first (make olddefconfig && make modules_prepare), or use "
+                        "--kernel VERSION to let wgcompat build one")
+    release_file = kdir / "include/config/kernel.release"
+    release = release_file.read_text().strip() if release_file.is_file() else kdir.name
+    image = next((p for p in (kdir / "arch/x86/boot/bzImage",) if p.is_file()), None)
+    modules_root = kdir / "modules-root" if (kdir / "modules-root").is_dir() else None
+    version = release.split("-", 1)[0].split("+", 1)[0]
+    return KernelBuild(build_dir=kdir, release=release, version=version, flavour="external", image=image,
+                       modules_root=modules_root, source=f"local {kdir}", cached=True)

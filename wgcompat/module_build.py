@@ -1,0 +1,109 @@
+"""Build wireguard.ko from module/ against one kernel.
+
+module/ is copied into ``<cache>/modules/<kernel>-<crypto>[-debug]/src`` (so
+builds for several kernels never share objects), compat.h and compat.mk are
+generated into that copy, and Kbuild runs there:
+
+    make -C <kernel build dir> M=<copy> W=1 [WG_DEBUG=1]
+
+A packager does the same by hand; see README.md ("Packaging").
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from wgcompat import paths
+from wgcompat.errors import UserError
+from wgcompat.kernel.build import KernelBuild, cc_args
+
+MODULE_SRC = paths.REPO / "module"
+CRYPTO_CHOICES = ("auto", "bundled")
+
+
+@dataclass(frozen=True)
+class ModuleBuildRequest:
+    kernel: KernelBuild
+    crypto: str = "auto"
+    debug: bool = False  # WG_DEBUG=1: self-tests at load and the timer-scaling parameter
+    strict: bool = False  # fail on any compiler warning
+
+
+@dataclass(frozen=True)
+class ModuleBuild:
+    ko: Path
+    build_dir: Path
+    compat_h: Path
+    log: Path
+    warnings: tuple[str, ...]
+    seconds: float
+
+
+def module_build_dir(request: ModuleBuildRequest) -> Path:
+    tag = f"{request.kernel.build_dir.name}-{request.crypto}{'-debug' if request.debug else ''}"
+    return paths.modules_dir() / tag
+
+
+def _copy_sources(dest: Path) -> None:
+    """Refresh the copy: sources replaced, stale outputs of removed sources gone."""
+    if not (MODULE_SRC / "Kbuild").is_file():
+        raise UserError(f"{MODULE_SRC}/Kbuild is missing", "restore module/ from git")
+    if dest.exists():
+        shutil.rmtree(dest)
+    ignore = shutil.ignore_patterns("*.o", "*.ko", "*.mod", "*.mod.c", ".*.cmd", "modules.order",
+                                    "Module.symvers", "compat.h", "compat.mk", ".tmp_versions")
+    shutil.copytree(MODULE_SRC, dest, ignore=ignore)
+
+
+def generate_compat(kernel: KernelBuild, output_dir: Path, crypto: str):  # -> CompatResult
+    try:
+        from wgcompat.compat import CompatRequest, generate  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise UserError("the compat generator (wgcompat.compat) is not available in this checkout",
+                        "update the checkout; compat/ and wgcompat/compat/ generate compat.h") from exc
+    return generate(CompatRequest(kernel_dir=kernel.build_dir, output_dir=output_dir, crypto=crypto,
+                                  cache_dir=paths.cache_root() / "compat"))
+
+
+def build_module(request: ModuleBuildRequest, progress=lambda _: None) -> ModuleBuild:
+    if request.crypto not in CRYPTO_CHOICES:
+        raise UserError(f"--crypto {request.crypto} is not a choice", f"use one of: {', '.join(CRYPTO_CHOICES)}")
+    started = time.monotonic()
+    out = module_build_dir(request)
+    src = out / "src"
+    out.mkdir(parents=True, exist_ok=True)
+    _copy_sources(src)
+    progress(f"probing kernel {request.kernel.release} for compat.h")
+    compat = generate_compat(request.kernel, src, request.crypto)
+    log = out / "build.log"
+    cmd = ["make", "-C", str(request.kernel.build_dir), f"M={src}", "W=1", f"-j{os.cpu_count() or 2}",
+           *cc_args()]
+    if request.debug:
+        cmd.append("WG_DEBUG=1")
+    cmd.append("modules")
+    progress(f"building wireguard.ko for {request.kernel.release} (crypto {request.crypto}"
+             f"{', debug' if request.debug else ''})")
+    with log.open("w") as f:
+        f.write(f"$ {' '.join(cmd)}\n")
+        f.flush()
+        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
+    text = log.read_text(errors="replace")
+    warnings = tuple(line for line in text.splitlines() if re.search(r"\bwarning:", line))
+    ko = src / "wireguard.ko"
+    if proc.returncode != 0 or not ko.is_file():
+        tail = "\n".join(text.splitlines()[-30:])
+        raise UserError(f"wireguard.ko failed to build against {request.kernel.release}; last lines:\n{tail}\n"
+                        f"full log: {log}; compat.h: {compat.compat_h}",
+                        "fix the compile error above; if it is a kernel API difference, add a probe in compat/ "
+                        "rather than a version check in module/")
+    if warnings and request.strict:
+        raise UserError(f"wireguard.ko built with {len(warnings)} warning(s) (W=1):\n" + "\n".join(warnings[:20]),
+                        f"fix the warnings (full log: {log})")
+    return ModuleBuild(ko=ko, build_dir=src, compat_h=Path(compat.compat_h), log=log, warnings=warnings,
+                       seconds=time.monotonic() - started)
