@@ -1,0 +1,111 @@
+"""The kernel build stage against a fake kernel tree: cache reuse, failure, a build
+killed half-way, a dropped option, and two builds of the same key at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from wgcompat.errors import UserError
+from wgcompat.kernel import build as kbuild
+from wgcompat.kernel.providers import SourceTree
+
+FAKE = Path(__file__).parent / "fake_kernel"
+KCONFIGS = Path(__file__).resolve().parents[2] / "kconfigs"
+
+
+@pytest.fixture
+def fake_tree(tmp_path) -> SourceTree:
+    src = tmp_path / "linux-5.4.286"
+    shutil.copytree(FAKE, src)
+    symbols = set()
+    for frag in KCONFIGS.glob("*.config"):
+        symbols |= set(re.findall(r"^CONFIG_(\w+)=", frag.read_text(), re.M))
+    symbols.discard("WIREGUARD")  # like 5.4: no WireGuard in tree
+    (src / "Kconfig").write_text("".join(f"config {s}\n\tbool\n" for s in sorted(symbols)))
+    return SourceTree(path=src, release="5.4.286", provider="local", origin=str(src))
+
+
+def wait_for(predicate, timeout=60.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_build_then_cache_hit(fake_tree, isolated_cache):
+    first = kbuild.build_kernel(kbuild.KernelBuildRequest(fake_tree))
+    assert first.image.read_text().strip() == "image" and not first.cached
+    assert first.release == "5.4.286" and first.modules_root.is_dir()
+    assert json.loads((first.build_dir / kbuild.MARKER).read_text())["release"] == "5.4.286"
+    second = kbuild.build_kernel(kbuild.KernelBuildRequest(fake_tree))
+    assert second.cached and second.build_dir == first.build_dir
+
+
+def test_failed_build_shows_the_log_tail_and_leaves_no_finished_entry(fake_tree, monkeypatch):
+    monkeypatch.setenv("FAKE_FAIL", "1")
+    with pytest.raises(UserError) as err:
+        kbuild.build_kernel(kbuild.KernelBuildRequest(fake_tree))
+    assert "error: boom" in err.value.cause and "build.log" in err.value.cause
+    monkeypatch.delenv("FAKE_FAIL")
+    kb = kbuild.build_kernel(kbuild.KernelBuildRequest(fake_tree))
+    assert not kb.cached and kb.image.is_file()
+
+
+def test_build_killed_half_way_is_not_reused(fake_tree, isolated_cache):
+    code = ("import sys; from pathlib import Path; from wgcompat.kernel import build as b;"
+            "from wgcompat.kernel.providers import SourceTree;"
+            f"b.build_kernel(b.KernelBuildRequest(SourceTree(Path({str(fake_tree.path)!r}), '5.4.286', 'local', {str(fake_tree.path)!r})))")
+    env = {**os.environ, "FAKE_HANG": "1", "WGCOMPAT_CACHE": str(isolated_cache)}
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, start_new_session=True,
+                            cwd=Path(__file__).resolve().parents[2])
+    kernels = isolated_cache / "kernels"
+    try:
+        wait_for(lambda: any(kernels.glob("*/hanging")), what="the fake build to start hanging")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    (unfinished,) = [p for p in kernels.iterdir() if p.is_dir()]
+    assert (unfinished / "partial-object.o").exists() and not (unfinished / kbuild.MARKER).exists()
+    kb = kbuild.build_kernel(kbuild.KernelBuildRequest(fake_tree))
+    assert not kb.cached and kb.build_dir == unfinished
+    assert not (kb.build_dir / "hanging").exists(), "the unfinished tree must be wiped, not continued"
+
+
+def test_dropped_option_is_named(fake_tree):
+    kconfig_file = fake_tree.path / "Kconfig"
+    kconfig_file.write_text(kconfig_file.read_text().replace("config VETH\n", "config NOT_VETH\n"))
+    with pytest.raises(UserError) as err:
+        kbuild.build_kernel(kbuild.KernelBuildRequest(fake_tree))
+    assert "CONFIG_VETH: asked y in kconfigs/base.config, got n" in err.value.cause
+
+
+def test_second_build_of_the_same_kernel_gets_a_clear_error(fake_tree, isolated_cache):
+    request = kbuild.KernelBuildRequest(fake_tree)
+    from wgcompat.kernel import kconfig
+
+    merged = kconfig.merge(kconfig.select_fragments("normal", kconfig.kconfig_symbols(fake_tree.path)))
+    key = kbuild.build_key(request, merged)
+    with kbuild.build_lock(isolated_cache / "kernels" / f"{key}.lock", "held by this test"):
+        with pytest.raises(UserError) as err:
+            kbuild.build_kernel(request)
+    assert f"pid {os.getpid()}" in err.value.cause and "wait for it" in err.value.fix
+    assert not (isolated_cache / "kernels" / key).exists()
+
+
+def test_kernel_dir_that_is_not_configured(tmp_path):
+    (tmp_path / "Makefile").write_text("")
+    with pytest.raises(UserError) as err:
+        kbuild.open_kernel_dir(tmp_path)
+    assert ".config" in err.value.cause
