@@ -89,10 +89,14 @@ struct wg_index_entry {
 };
 
 /*
- * Callbacks into the device's index table. All may be called from process
- * context with the handshake lock held; they must not sleep or take the
- * handshake lock. Entries are published with RCU: a keypair entry that is
- * removed is freed only after a grace period (wg_keypair_put()).
+ * Callbacks into the device's index table. assign and replace are called in
+ * process context with the handshake lock held; remove is also called from
+ * the last wg_keypair_put(), which may run in softirq. None may sleep or
+ * take a noise.h lock (a BH-safe spinlock is right). Entries are read with
+ * RCU: a keypair whose entry was removed is freed only after a grace
+ * period. The table (and the ops) must outlive every handshake and keypair
+ * that points to it: on device teardown, wg_keyslots_clear() and
+ * wg_handshake_destroy() every peer, then rcu_barrier() before freeing it.
  */
 struct wg_index_ops {
 	/*
@@ -133,9 +137,10 @@ struct wg_identity {
 void wg_identity_init(struct wg_identity *id);
 /*
  * Set (clamped) or clear (@private_key NULL or all zero) the key. Caller
- * holds id->lock for writing and, before releasing it, calls
- * wg_handshake_precompute() for every peer and expires their current
- * keypairs (wg_keyslots_expire_current()). Updates the cookie checker.
+ * holds id->lock for writing (down_write) and, before releasing it, calls
+ * for every peer wg_handshake_precompute() and wg_keyslots_expire_current();
+ * after releasing it, wg_handshake_clear() (a handshake in flight was made
+ * with the old key). Updates the cookie checker.
  * Return: true if a key is now set.
  */
 bool wg_identity_set_private_key(struct wg_identity *id,
@@ -188,7 +193,9 @@ struct wg_handshake {
 /*
  * Initialise a peer's handshake. @psk may be NULL (none). @owner is stored
  * in every index entry (handshake and keypairs) for the device's lookups.
- * Takes id->lock for reading to precompute the static-static DH.
+ * Takes id->lock for reading to precompute the static-static DH, so the
+ * caller must not hold it. A peer whose key is low-order can be set up but
+ * every create/consume on it fails (-ENOKEY / NULL).
  */
 void wg_handshake_init(struct wg_handshake *hs, struct wg_identity *id,
 		       const u8 remote_static[WG_KEY_LEN], const u8 *psk,

@@ -1,0 +1,852 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * noise.c - Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s for WireGuard, plus the
+ * transport keypairs and per-peer key slots (see noise.h for the API).
+ *
+ * Pattern:  <- s
+ *           ...
+ *           -> e, es, s, ss, {t}
+ *           <- e, ee, se, psk, {}
+ * Each step below is labelled with its token. C is the chaining key, H the
+ * handshake hash, k a one-shot AEAD key (used once, with nonce 0).
+ *
+ * Locking (see noise.h for the order): wg_identity.lock (rwsem) then
+ * wg_handshake.lock (rwsem), then wg_keyslots.lock (spinlock, BH off).
+ * Internal helpers that touch handshake state assert the handshake lock.
+ *
+ * Secrets: every stack copy of a key, DH result, chaining key or hash is
+ * wiped with memzero_explicit() before return; keypairs are freed with
+ * kfree_sensitive().
+ */
+#include <linux/slab.h>
+#include <linux/log2.h>
+#include <linux/random.h>
+#include <linux/string.h>
+#include <linux/lockdep.h>
+#include "compat.h"
+#include "noise.h"
+
+static const u8 wg_construction[37] __nonstring =
+	"Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
+static const u8 wg_identifier[34] __nonstring =
+	"WireGuard v1 zx2c4 Jason@zx2c4.com";
+
+#define WG_BLAKE2S_BLOCK	64
+
+/* ---- Primitives built on BLAKE2s ---- */
+
+/* H = HASH(H || data) */
+static void wg_mix_hash(u8 hash[WG_HASH_LEN], const u8 *data, size_t len)
+{
+	struct wgc_blake2s_state st;
+
+	wgc_blake2s_init(&st, WG_HASH_LEN);
+	wgc_blake2s_update(&st, hash, WG_HASH_LEN);
+	wgc_blake2s_update(&st, data, len);
+	wgc_blake2s_final(&st, hash);
+	memzero_explicit(&st, sizeof(st));
+}
+
+/* RFC 2104 HMAC with BLAKE2s-256 (64-byte block). */
+static void wg_hmac(u8 out[WG_HASH_LEN], const u8 *key, size_t key_len,
+		    const u8 *in, size_t in_len)
+{
+	struct wgc_blake2s_state st;
+	u8 block[WG_BLAKE2S_BLOCK] = {};
+	u8 inner[WG_HASH_LEN];
+	int i;
+
+	if (key_len > WG_BLAKE2S_BLOCK)
+		wgc_blake2s(block, WG_HASH_LEN, key, key_len, NULL, 0);
+	else
+		memcpy(block, key, key_len);
+
+	for (i = 0; i < WG_BLAKE2S_BLOCK; i++)
+		block[i] ^= 0x36;
+	wgc_blake2s_init(&st, WG_HASH_LEN);
+	wgc_blake2s_update(&st, block, WG_BLAKE2S_BLOCK);
+	wgc_blake2s_update(&st, in, in_len);
+	wgc_blake2s_final(&st, inner);
+
+	for (i = 0; i < WG_BLAKE2S_BLOCK; i++)
+		block[i] ^= 0x36 ^ 0x5c;
+	wgc_blake2s_init(&st, WG_HASH_LEN);
+	wgc_blake2s_update(&st, block, WG_BLAKE2S_BLOCK);
+	wgc_blake2s_update(&st, inner, WG_HASH_LEN);
+	wgc_blake2s_final(&st, out);
+
+	memzero_explicit(&st, sizeof(st));
+	memzero_explicit(block, sizeof(block));
+	memzero_explicit(inner, sizeof(inner));
+}
+
+/*
+ * HKDF with HMAC-BLAKE2s: prk = HMAC(ck, in); t1 = HMAC(prk, 0x1);
+ * t(i) = HMAC(prk, t(i-1) || i). Writes up to three outputs; @t2 and @t3
+ * may be NULL. Outputs may alias @ck or @in.
+ */
+static void wg_kdf(u8 *t1, u8 *t2, u8 *t3, const u8 ck[WG_HASH_LEN],
+		   const u8 *in, size_t in_len)
+{
+	u8 prk[WG_HASH_LEN];
+	u8 t[3][WG_HASH_LEN];
+	u8 buf[WG_HASH_LEN + 1];
+	int n = t3 ? 3 : t2 ? 2 : 1;
+	int i;
+
+	wg_hmac(prk, ck, WG_HASH_LEN, in, in_len);
+	buf[0] = 1;
+	wg_hmac(t[0], prk, WG_HASH_LEN, buf, 1);
+	for (i = 1; i < n; i++) {
+		memcpy(buf, t[i - 1], WG_HASH_LEN);
+		buf[WG_HASH_LEN] = i + 1;
+		wg_hmac(t[i], prk, WG_HASH_LEN, buf, sizeof(buf));
+	}
+
+	memcpy(t1, t[0], WG_HASH_LEN);
+	if (t2)
+		memcpy(t2, t[1], WG_HASH_LEN);
+	if (t3)
+		memcpy(t3, t[2], WG_HASH_LEN);
+
+	memzero_explicit(prk, sizeof(prk));
+	memzero_explicit(t, sizeof(t));
+	memzero_explicit(buf, sizeof(buf));
+}
+
+/* (C, k) = KDF2(C, DH(priv, pub)); false if the DH result is all zero. */
+static bool __must_check wg_mix_dh(u8 ck[WG_HASH_LEN], u8 *key,
+				   const u8 priv[WG_KEY_LEN],
+				   const u8 pub[WG_KEY_LEN])
+{
+	u8 shared[WG_KEY_LEN];
+	bool ok;
+
+	ok = wgc_curve25519(shared, priv, pub);
+	if (ok)
+		wg_kdf(ck, key, NULL, ck, shared, WG_KEY_LEN);
+	memzero_explicit(shared, sizeof(shared));
+	return ok;
+}
+
+/* (C, k) = KDF2(C, precomputed DH); the value was checked non-zero. */
+static void wg_mix_precomputed(u8 ck[WG_HASH_LEN], u8 key[WG_KEY_LEN],
+			       const u8 shared[WG_KEY_LEN])
+{
+	wg_kdf(ck, key, NULL, ck, shared, WG_KEY_LEN);
+}
+
+/* ct = AEAD(k, 0, pt, H); H = HASH(H || ct) */
+static void wg_seal(u8 *ct, const u8 *pt, size_t pt_len,
+		    const u8 key[WG_KEY_LEN], u8 hash[WG_HASH_LEN])
+{
+	wgc_chacha20poly1305_encrypt(ct, pt, pt_len, hash, WG_HASH_LEN, 0, key);
+	wg_mix_hash(hash, ct, WG_SEALED_LEN(pt_len));
+}
+
+/* pt = AEAD-open(k, 0, ct, H); H = HASH(H || ct). False if forged. */
+static bool __must_check wg_open(u8 *pt, const u8 *ct, size_t ct_len,
+				 const u8 key[WG_KEY_LEN],
+				 u8 hash[WG_HASH_LEN])
+{
+	if (!wgc_chacha20poly1305_decrypt(pt, ct, ct_len, hash, WG_HASH_LEN,
+					  0, key))
+		return false;
+	wg_mix_hash(hash, ct, ct_len);
+	return true;
+}
+
+/* C = HASH(CONSTRUCTION); H = HASH(HASH(C || IDENTIFIER) || S_responder) */
+static void wg_handshake_start(u8 ck[WG_HASH_LEN], u8 hash[WG_HASH_LEN],
+			       const u8 responder_static[WG_KEY_LEN])
+{
+	wgc_blake2s(ck, WG_HASH_LEN, wg_construction, sizeof(wg_construction),
+		    NULL, 0);
+	memcpy(hash, ck, WG_HASH_LEN);
+	wg_mix_hash(hash, wg_identifier, sizeof(wg_identifier));
+	wg_mix_hash(hash, responder_static, WG_KEY_LEN);
+}
+
+/* e: C = KDF1(C, E_pub); H = HASH(H || E_pub) */
+static void wg_mix_ephemeral(u8 ck[WG_HASH_LEN], u8 hash[WG_HASH_LEN],
+			     const u8 ephemeral_pub[WG_KEY_LEN])
+{
+	wg_kdf(ck, NULL, NULL, ck, ephemeral_pub, WG_KEY_LEN);
+	wg_mix_hash(hash, ephemeral_pub, WG_KEY_LEN);
+}
+
+static bool wg_key_is_zero(const u8 key[WG_KEY_LEN])
+{
+	static const u8 zero[WG_KEY_LEN];
+
+	return !crypto_memneq(key, zero, WG_KEY_LEN);
+}
+
+void wg_tai64n_now(u8 out[WG_TAI64N_LEN])
+{
+	/* Coarse enough not to reveal our clock beyond 50 initiations/s. */
+	const u32 grain = rounddown_pow_of_two(NSEC_PER_SEC /
+					       WG_INITIATIONS_PER_SECOND);
+	struct timespec64 now;
+
+	ktime_get_real_ts64(&now);
+	put_unaligned_be64(0x400000000000000aULL + (u64)now.tv_sec, out);
+	put_unaligned_be32(now.tv_nsec - now.tv_nsec % grain, out + 8);
+}
+
+/* ---- Identity ---- */
+
+void wg_identity_init(struct wg_identity *id)
+{
+	memset(id, 0, sizeof(*id));
+	init_rwsem(&id->lock);
+	wg_cookie_checker_init(&id->checker);
+}
+
+bool wg_noise_public_from_private(u8 public_key[WG_KEY_LEN],
+				  const u8 private_key[WG_KEY_LEN])
+{
+	u8 clamped[WG_KEY_LEN];
+	bool ok = false;
+
+	if (!wg_key_is_zero(private_key)) {
+		memcpy(clamped, private_key, WG_KEY_LEN);
+		wgc_curve25519_clamp_secret(clamped);
+		ok = wgc_curve25519_generate_public(public_key, clamped);
+	}
+	if (!ok)
+		memset(public_key, 0, WG_KEY_LEN);
+	memzero_explicit(clamped, sizeof(clamped));
+	return ok;
+}
+
+bool wg_identity_set_private_key(struct wg_identity *id,
+				 const u8 *private_key)
+{
+	lockdep_assert_held_write(&id->lock);
+
+	if (private_key && !wg_key_is_zero(private_key)) {
+		memcpy(id->private_key, private_key, WG_KEY_LEN);
+		wgc_curve25519_clamp_secret(id->private_key);
+		id->has_key = wgc_curve25519_generate_public(id->public_key,
+							     id->private_key);
+	} else {
+		id->has_key = false;
+	}
+
+	if (!id->has_key) {
+		memzero_explicit(id->private_key, WG_KEY_LEN);
+		memset(id->public_key, 0, WG_KEY_LEN);
+	}
+	wg_cookie_checker_set_key(&id->checker,
+				  id->has_key ? id->public_key : NULL);
+	return id->has_key;
+}
+
+void wg_identity_wipe(struct wg_identity *id)
+{
+	down_write(&id->lock);
+	memzero_explicit(id->private_key, WG_KEY_LEN);
+	memset(id->public_key, 0, WG_KEY_LEN);
+	id->has_key = false;
+	wg_cookie_checker_wipe(&id->checker);
+	up_write(&id->lock);
+}
+
+/* ---- Handshake state ---- */
+
+/* Drop the in-flight session state; keep identities, psk and guards. */
+static void wg_handshake_reset(struct wg_handshake *hs)
+{
+	lockdep_assert_held_write(&hs->lock);
+	memzero_explicit(hs->chaining_key, WG_HASH_LEN);
+	memzero_explicit(hs->hash, WG_HASH_LEN);
+	memzero_explicit(hs->local_ephemeral, WG_KEY_LEN);
+	memset(hs->remote_ephemeral, 0, WG_KEY_LEN);
+	hs->remote_index = 0;
+	hs->state = WG_HS_ZEROED;
+}
+
+void wg_handshake_precompute(struct wg_handshake *hs)
+{
+	struct wg_identity *id = hs->local;
+
+	lockdep_assert_held(&id->lock);
+	hs->static_static_ok = id->has_key &&
+		wgc_curve25519(hs->static_static, id->private_key,
+			       hs->remote_static);
+	if (!hs->static_static_ok)
+		memzero_explicit(hs->static_static, WG_KEY_LEN);
+}
+
+void wg_handshake_init(struct wg_handshake *hs, struct wg_identity *id,
+		       const u8 remote_static[WG_KEY_LEN], const u8 *psk,
+		       const struct wg_index_ops *ops, void *table,
+		       void *owner)
+{
+	memset(hs, 0, sizeof(*hs));
+	init_rwsem(&hs->lock);
+	hs->local = id;
+	hs->index_ops = ops;
+	hs->index_table = table;
+	hs->index.kind = WG_INDEX_HANDSHAKE;
+	hs->index.owner = owner;
+	memcpy(hs->remote_static, remote_static, WG_KEY_LEN);
+	if (psk)
+		memcpy(hs->psk, psk, WG_KEY_LEN);
+	wg_cookie_jar_init(&hs->jar, remote_static);
+
+	down_read(&id->lock);
+	wg_handshake_precompute(hs);
+	up_read(&id->lock);
+}
+
+void wg_handshake_set_psk(struct wg_handshake *hs, const u8 *psk)
+{
+	down_write(&hs->lock);
+	if (psk)
+		memcpy(hs->psk, psk, WG_KEY_LEN);
+	else
+		memzero_explicit(hs->psk, WG_KEY_LEN);
+	up_write(&hs->lock);
+}
+
+void wg_handshake_get_psk(struct wg_handshake *hs, u8 out[WG_KEY_LEN])
+{
+	down_read(&hs->lock);
+	memcpy(out, hs->psk, WG_KEY_LEN);
+	up_read(&hs->lock);
+}
+
+void wg_handshake_clear(struct wg_handshake *hs)
+{
+	down_write(&hs->lock);
+	hs->index_ops->remove(hs->index_table, &hs->index);
+	wg_handshake_reset(hs);
+	up_write(&hs->lock);
+}
+
+void wg_handshake_destroy(struct wg_handshake *hs)
+{
+	down_write(&hs->lock);
+	hs->index_ops->remove(hs->index_table, &hs->index);
+	wg_handshake_reset(hs);
+	memzero_explicit(hs->static_static, WG_KEY_LEN);
+	memzero_explicit(hs->psk, WG_KEY_LEN);
+	hs->static_static_ok = false;
+	up_write(&hs->lock);
+	wg_cookie_jar_wipe(&hs->jar);
+}
+
+/* ---- Message 1: initiation ---- */
+
+int wg_noise_create_initiation(struct wg_handshake *hs,
+			       struct wg_msg_initiation *msg)
+{
+	struct wg_identity *id = hs->local;
+	u8 ck[WG_HASH_LEN], hash[WG_HASH_LEN], key[WG_KEY_LEN];
+	u8 eph[WG_KEY_LEN], timestamp[WG_TAI64N_LEN];
+	int ret = -ENOKEY;
+
+	might_sleep();
+	down_read(&id->lock);
+	down_write(&hs->lock);
+	if (!id->has_key || !hs->static_static_ok)
+		goto out;
+
+	ret = -EINVAL;
+	memset(msg, 0, sizeof(*msg));
+	msg->head.type = cpu_to_le32(WG_MSG_INITIATION);
+	wg_handshake_start(ck, hash, hs->remote_static);
+
+	/* e */
+	wgc_curve25519_generate_secret(eph);
+	if (!wgc_curve25519_generate_public(msg->ephemeral, eph))
+		goto out;
+	wg_mix_ephemeral(ck, hash, msg->ephemeral);
+
+	/* es */
+	if (!wg_mix_dh(ck, key, eph, hs->remote_static))
+		goto out;
+
+	/* s */
+	wg_seal(msg->sealed_static, id->public_key, WG_KEY_LEN, key, hash);
+
+	/* ss */
+	wg_mix_precomputed(ck, key, hs->static_static);
+
+	/* {t} */
+	wg_tai64n_now(timestamp);
+	wg_seal(msg->sealed_timestamp, timestamp, WG_TAI64N_LEN, key, hash);
+
+	/* Commit: new index, state, and the secrets the response needs. */
+	hs->index_ops->assign(hs->index_table, &hs->index);
+	msg->sender_index = hs->index.index;
+	memcpy(hs->chaining_key, ck, WG_HASH_LEN);
+	memcpy(hs->hash, hash, WG_HASH_LEN);
+	memcpy(hs->local_ephemeral, eph, WG_KEY_LEN);
+	memset(hs->remote_ephemeral, 0, WG_KEY_LEN);
+	hs->remote_index = 0;
+	hs->state = WG_HS_CREATED_INITIATION;
+
+	wg_cookie_jar_stamp(&hs->jar, msg, sizeof(*msg));
+	ret = 0;
+out:
+	up_write(&hs->lock);
+	up_read(&id->lock);
+	memzero_explicit(ck, sizeof(ck));
+	memzero_explicit(hash, sizeof(hash));
+	memzero_explicit(key, sizeof(key));
+	memzero_explicit(eph, sizeof(eph));
+	memzero_explicit(timestamp, sizeof(timestamp));
+	return ret;
+}
+
+struct wg_handshake *wg_noise_consume_initiation(struct wg_identity *id,
+				const struct wg_msg_initiation *msg,
+				wg_noise_peer_lookup_t lookup, void *ctx)
+{
+	u8 ck[WG_HASH_LEN], hash[WG_HASH_LEN], key[WG_KEY_LEN];
+	u8 remote_static[WG_KEY_LEN], timestamp[WG_TAI64N_LEN];
+	struct wg_handshake *hs = NULL, *found;
+	u64 now;
+
+	might_sleep();
+	down_read(&id->lock);
+	if (!id->has_key)
+		goto out_id;
+
+	wg_handshake_start(ck, hash, id->public_key);
+
+	/* e */
+	wg_mix_ephemeral(ck, hash, msg->ephemeral);
+
+	/* es */
+	if (!wg_mix_dh(ck, key, id->private_key, msg->ephemeral))
+		goto out_id;
+
+	/* s */
+	if (!wg_open(remote_static, msg->sealed_static,
+		     sizeof(msg->sealed_static), key, hash))
+		goto out_id;
+
+	found = lookup(ctx, remote_static);
+	if (!found)
+		goto out_id;
+
+	down_write(&found->lock);
+	if (found->local != id || !found->static_static_ok ||
+	    crypto_memneq(found->remote_static, remote_static, WG_KEY_LEN))
+		goto out_hs;
+
+	/* ss */
+	wg_mix_precomputed(ck, key, found->static_static);
+
+	/* {t} */
+	if (!wg_open(timestamp, msg->sealed_timestamp,
+		     sizeof(msg->sealed_timestamp), key, hash))
+		goto out_hs;
+
+	/* Replay: the timestamp must grow strictly. */
+	if (memcmp(timestamp, found->latest_timestamp, WG_TAI64N_LEN) <= 0)
+		goto out_hs;
+	/* Flood: at most one consumed initiation per 20 ms per peer. */
+	now = wg_clock_ns();
+	if (found->last_initiation_consumed_ns &&
+	    now - found->last_initiation_consumed_ns <
+	    WG_INITIATION_MIN_INTERVAL_NS)
+		goto out_hs;
+
+	/* Commit. A previous handshake in flight is abandoned. */
+	memcpy(found->latest_timestamp, timestamp, WG_TAI64N_LEN);
+	found->last_initiation_consumed_ns = now ?: 1;
+	memcpy(found->remote_ephemeral, msg->ephemeral, WG_KEY_LEN);
+	memzero_explicit(found->local_ephemeral, WG_KEY_LEN);
+	memcpy(found->chaining_key, ck, WG_HASH_LEN);
+	memcpy(found->hash, hash, WG_HASH_LEN);
+	found->remote_index = msg->sender_index;
+	found->state = WG_HS_CONSUMED_INITIATION;
+	hs = found;
+out_hs:
+	up_write(&found->lock);
+out_id:
+	up_read(&id->lock);
+	memzero_explicit(ck, sizeof(ck));
+	memzero_explicit(hash, sizeof(hash));
+	memzero_explicit(key, sizeof(key));
+	memzero_explicit(remote_static, sizeof(remote_static));
+	memzero_explicit(timestamp, sizeof(timestamp));
+	return hs;
+}
+
+/* ---- Message 2: response ---- */
+
+/* psk: (C, tau, k) = KDF3(C, psk); H = HASH(H || tau) */
+static void wg_mix_psk(u8 ck[WG_HASH_LEN], u8 hash[WG_HASH_LEN],
+		       u8 key[WG_KEY_LEN], const u8 psk[WG_KEY_LEN])
+{
+	u8 tau[WG_HASH_LEN];
+
+	wg_kdf(ck, tau, key, ck, psk, WG_KEY_LEN);
+	wg_mix_hash(hash, tau, WG_HASH_LEN);
+	memzero_explicit(tau, sizeof(tau));
+}
+
+int wg_noise_create_response(struct wg_handshake *hs,
+			     struct wg_msg_response *msg)
+{
+	struct wg_identity *id = hs->local;
+	u8 ck[WG_HASH_LEN], hash[WG_HASH_LEN], key[WG_KEY_LEN];
+	u8 eph[WG_KEY_LEN];
+	int ret = -EINVAL;
+
+	might_sleep();
+	down_read(&id->lock);
+	down_write(&hs->lock);
+	if (hs->state != WG_HS_CONSUMED_INITIATION)
+		goto out;
+	if (!id->has_key) {
+		ret = -ENOKEY;
+		goto out;
+	}
+
+	memset(msg, 0, sizeof(*msg));
+	msg->head.type = cpu_to_le32(WG_MSG_RESPONSE);
+	msg->receiver_index = hs->remote_index;
+	memcpy(ck, hs->chaining_key, WG_HASH_LEN);
+	memcpy(hash, hs->hash, WG_HASH_LEN);
+
+	/* e */
+	wgc_curve25519_generate_secret(eph);
+	if (!wgc_curve25519_generate_public(msg->ephemeral, eph))
+		goto out;
+	wg_mix_ephemeral(ck, hash, msg->ephemeral);
+
+	/* ee */
+	if (!wg_mix_dh(ck, NULL, eph, hs->remote_ephemeral))
+		goto out;
+
+	/* se */
+	if (!wg_mix_dh(ck, NULL, eph, hs->remote_static))
+		goto out;
+
+	/* psk */
+	wg_mix_psk(ck, hash, key, hs->psk);
+
+	/* {} */
+	wg_seal(msg->sealed_empty, NULL, 0, key, hash);
+
+	/* Commit. */
+	hs->index_ops->assign(hs->index_table, &hs->index);
+	msg->sender_index = hs->index.index;
+	memcpy(hs->chaining_key, ck, WG_HASH_LEN);
+	memcpy(hs->hash, hash, WG_HASH_LEN);
+	memcpy(hs->local_ephemeral, eph, WG_KEY_LEN);
+	hs->state = WG_HS_CREATED_RESPONSE;
+
+	wg_cookie_jar_stamp(&hs->jar, msg, sizeof(*msg));
+	ret = 0;
+out:
+	up_write(&hs->lock);
+	up_read(&id->lock);
+	memzero_explicit(ck, sizeof(ck));
+	memzero_explicit(hash, sizeof(hash));
+	memzero_explicit(key, sizeof(key));
+	memzero_explicit(eph, sizeof(eph));
+	return ret;
+}
+
+int wg_noise_consume_response(struct wg_handshake *hs,
+			      const struct wg_msg_response *msg)
+{
+	struct wg_identity *id = hs->local;
+	u8 ck[WG_HASH_LEN], hash[WG_HASH_LEN], key[WG_KEY_LEN];
+	int ret = -EINVAL;
+
+	might_sleep();
+	down_read(&id->lock);
+	down_write(&hs->lock);
+	if (hs->state != WG_HS_CREATED_INITIATION ||
+	    msg->receiver_index != hs->index.index)
+		goto out;
+	if (!id->has_key) {
+		ret = -ENOKEY;
+		goto out;
+	}
+
+	memcpy(ck, hs->chaining_key, WG_HASH_LEN);
+	memcpy(hash, hs->hash, WG_HASH_LEN);
+
+	/* e */
+	wg_mix_ephemeral(ck, hash, msg->ephemeral);
+
+	/* ee */
+	if (!wg_mix_dh(ck, NULL, hs->local_ephemeral, msg->ephemeral))
+		goto out;
+
+	/* se */
+	if (!wg_mix_dh(ck, NULL, id->private_key, msg->ephemeral))
+		goto out;
+
+	/* psk */
+	wg_mix_psk(ck, hash, key, hs->psk);
+
+	/* {} */
+	if (!wg_open(NULL, msg->sealed_empty, sizeof(msg->sealed_empty), key,
+		     hash))
+		goto out;
+
+	/* Commit. */
+	memcpy(hs->chaining_key, ck, WG_HASH_LEN);
+	memcpy(hs->hash, hash, WG_HASH_LEN);
+	memcpy(hs->remote_ephemeral, msg->ephemeral, WG_KEY_LEN);
+	hs->remote_index = msg->sender_index;
+	hs->state = WG_HS_CONSUMED_RESPONSE;
+	ret = 0;
+out:
+	up_write(&hs->lock);
+	up_read(&id->lock);
+	memzero_explicit(ck, sizeof(ck));
+	memzero_explicit(hash, sizeof(hash));
+	memzero_explicit(key, sizeof(key));
+	return ret;
+}
+
+/* ---- Transport keypairs ---- */
+
+struct wg_keypair *wg_noise_derive_keypair(struct wg_handshake *hs)
+{
+	struct wg_keypair *kp;
+	u8 first[WG_KEY_LEN], second[WG_KEY_LEN];
+	bool initiator;
+
+	might_sleep();
+	kp = kzalloc(sizeof(*kp), GFP_KERNEL);
+	if (!kp)
+		return NULL;
+
+	down_write(&hs->lock);
+	if (hs->state == WG_HS_CONSUMED_RESPONSE)
+		initiator = true;
+	else if (hs->state == WG_HS_CREATED_RESPONSE)
+		initiator = false;
+	else
+		goto fail;
+
+	/* (T_i->r, T_r->i) = KDF2(C, empty) */
+	wg_kdf(first, second, NULL, hs->chaining_key, NULL, 0);
+	memcpy(kp->send_key, initiator ? first : second, WG_KEY_LEN);
+	memcpy(kp->recv_key, initiator ? second : first, WG_KEY_LEN);
+	kp->initiator = initiator;
+	kp->remote_index = hs->remote_index;
+	kp->birth_ns = wg_clock_ns();
+	kp->can_send = true;
+	atomic64_set(&kp->send_counter, 0);
+	wg_replay_init(&kp->replay);
+	kref_init(&kp->refcount);
+	kp->index.kind = WG_INDEX_KEYPAIR;
+	kp->index.owner = hs->index.owner;
+	kp->index_ops = hs->index_ops;
+	kp->index_table = hs->index_table;
+
+	/* The handshake's index now names the keypair. */
+	hs->index_ops->replace(hs->index_table, &hs->index, &kp->index);
+	wg_handshake_reset(hs);
+	up_write(&hs->lock);
+
+	memzero_explicit(first, sizeof(first));
+	memzero_explicit(second, sizeof(second));
+	return kp;
+
+fail:
+	up_write(&hs->lock);
+	kfree(kp);
+	return NULL;
+}
+
+struct wg_keypair *wg_keypair_get_live(struct wg_keypair *kp)
+{
+	RCU_LOCKDEP_WARN(!rcu_read_lock_bh_held() && !rcu_read_lock_held(),
+			 "wg_keypair_get_live outside RCU");
+	if (!kp || !kref_get_unless_zero(&kp->refcount))
+		return NULL;
+	return kp;
+}
+
+static void wg_keypair_free_rcu(struct rcu_head *rcu)
+{
+	kfree_sensitive(container_of(rcu, struct wg_keypair, rcu));
+}
+
+static void wg_keypair_release(struct kref *kref)
+{
+	struct wg_keypair *kp = container_of(kref, struct wg_keypair, refcount);
+
+	kp->index_ops->remove(kp->index_table, &kp->index);
+	call_rcu(&kp->rcu, wg_keypair_free_rcu);
+}
+
+void wg_keypair_put(struct wg_keypair *kp)
+{
+	if (kp)
+		kref_put(&kp->refcount, wg_keypair_release);
+}
+
+bool wg_keypair_take_nonce(struct wg_keypair *kp, u64 now_ns, u64 *nonce)
+{
+	u64 n;
+
+	if (!READ_ONCE(kp->can_send) ||
+	    wg_older_than(kp->birth_ns, now_ns, WG_REJECT_AFTER_TIME))
+		return false;
+	n = atomic64_inc_return(&kp->send_counter) - 1;
+	if (n >= WG_REJECT_AFTER_MESSAGES)
+		return false;
+	*nonce = n;
+	return true;
+}
+
+bool wg_keypair_rx_usable(const struct wg_keypair *kp, u64 now_ns)
+{
+	return !wg_older_than(kp->birth_ns, now_ns, WG_REJECT_AFTER_TIME);
+}
+
+bool wg_keypair_should_rekey_tx(struct wg_keypair *kp, u64 now_ns)
+{
+	return (u64)atomic64_read(&kp->send_counter) > WG_REKEY_AFTER_MESSAGES ||
+	       (kp->initiator &&
+		wg_older_than(kp->birth_ns, now_ns, WG_REKEY_AFTER_TIME));
+}
+
+bool wg_keypair_should_rekey_rx(const struct wg_keypair *kp, u64 now_ns)
+{
+	return kp->initiator &&
+	       wg_older_than(kp->birth_ns, now_ns, WG_REKEY_ON_RECEIVE_AGE);
+}
+
+/* ---- Key slots ---- */
+
+void wg_keyslots_init(struct wg_keyslots *slots)
+{
+	spin_lock_init(&slots->lock);
+	RCU_INIT_POINTER(slots->previous, NULL);
+	RCU_INIT_POINTER(slots->current_kp, NULL);
+	RCU_INIT_POINTER(slots->next, NULL);
+}
+
+enum wg_slots_op {
+	WG_SLOTS_INSTALL,
+	WG_SLOTS_CONFIRM,
+	WG_SLOTS_CLEAR,
+};
+
+/*
+ * Apply @op to the three slots in one critical section, then drop the
+ * references of keypairs that left the slots. A newly installed keypair
+ * brings the caller's reference.
+ * Return: false if nothing changed (CONFIRM of a keypair that is not next).
+ */
+static bool wg_keyslots_update(struct wg_keyslots *slots, enum wg_slots_op op,
+			       struct wg_keypair *kp)
+{
+	struct wg_keypair *old[3], *now[3];
+	bool changed = true;
+	int i, j;
+
+	spin_lock_bh(&slots->lock);
+	old[0] = rcu_dereference_protected(slots->previous,
+					   lockdep_is_held(&slots->lock));
+	old[1] = rcu_dereference_protected(slots->current_kp,
+					   lockdep_is_held(&slots->lock));
+	old[2] = rcu_dereference_protected(slots->next,
+					   lockdep_is_held(&slots->lock));
+	switch (op) {
+	case WG_SLOTS_INSTALL:
+		if (kp->initiator) {
+			/* Usable at once; a pending next is the newest old. */
+			now[0] = old[2] ?: old[1];
+			now[1] = kp;
+			now[2] = NULL;
+		} else {
+			/* Held back until the initiator proves it has it. */
+			now[0] = NULL;
+			now[1] = old[1];
+			now[2] = kp;
+		}
+		break;
+	case WG_SLOTS_CONFIRM:
+		changed = kp && old[2] == kp;
+		now[0] = old[1];
+		now[1] = kp;
+		now[2] = NULL;
+		break;
+	case WG_SLOTS_CLEAR:
+	default:
+		now[0] = NULL;
+		now[1] = NULL;
+		now[2] = NULL;
+		break;
+	}
+	if (changed) {
+		rcu_assign_pointer(slots->previous, now[0]);
+		rcu_assign_pointer(slots->current_kp, now[1]);
+		rcu_assign_pointer(slots->next, now[2]);
+	}
+	spin_unlock_bh(&slots->lock);
+
+	if (!changed)
+		return false;
+	for (i = 0; i < 3; i++) {
+		bool kept = false;
+
+		for (j = 0; j < 3; j++)
+			kept |= old[i] == now[j];
+		if (old[i] && !kept)
+			wg_keypair_put(old[i]);
+	}
+	return true;
+}
+
+void wg_keyslots_install(struct wg_keyslots *slots, struct wg_keypair *kp)
+{
+	wg_keyslots_update(slots, WG_SLOTS_INSTALL, kp);
+}
+
+bool wg_keyslots_confirm(struct wg_keyslots *slots, struct wg_keypair *kp)
+{
+	/* Fast path: almost every packet arrives on the current key. */
+	if (rcu_access_pointer(slots->next) != kp)
+		return false;
+	return wg_keyslots_update(slots, WG_SLOTS_CONFIRM, kp);
+}
+
+void wg_keyslots_clear(struct wg_keyslots *slots)
+{
+	wg_keyslots_update(slots, WG_SLOTS_CLEAR, NULL);
+}
+
+struct wg_keypair *wg_keyslots_get_current(struct wg_keyslots *slots)
+{
+	struct wg_keypair *kp;
+
+	rcu_read_lock_bh();
+	kp = wg_keypair_get_live(rcu_dereference_bh(slots->current_kp));
+	rcu_read_unlock_bh();
+	return kp;
+}
+
+void wg_keyslots_expire_current(struct wg_keyslots *slots)
+{
+	struct wg_keypair *kp;
+
+	spin_lock_bh(&slots->lock);
+	kp = rcu_dereference_protected(slots->current_kp,
+				       lockdep_is_held(&slots->lock));
+	if (kp)
+		WRITE_ONCE(kp->can_send, false);
+	kp = rcu_dereference_protected(slots->next,
+				       lockdep_is_held(&slots->lock));
+	if (kp)
+		WRITE_ONCE(kp->can_send, false);
+	spin_unlock_bh(&slots->lock);
+}
