@@ -1,0 +1,1 @@
+"""Benchmarks of the bundled crypto (`invoke bench-crypto`)."""
