@@ -113,7 +113,7 @@ def boot(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", cryp
         raise Exit(code=status)
 
 
-@task(help={**KERNEL_HELP, **MODULE_HELP, "k": "only tests matching this pytest -k expression",
+@task(help={**KERNEL_HELP, "crypto": MODULE_HELP["crypto"], "k": "only tests matching this pytest -k expression",
             "junit": "write JUnit XML here (default: reports/<kernel>/junit.xml)"})
 @user_errors
 def test(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto", k=None, junit=None):
