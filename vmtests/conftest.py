@@ -1,0 +1,101 @@
+"""pytest configuration for the VM suites.
+
+The kernel comes from the command line (``invoke test`` and ``invoke matrix``
+pass it): --kernel V | --kernel-src PATH | --kernel-dir PATH, --config
+normal|debug, --crypto auto|bundled. Building is cached, so the fixtures below
+are cheap after the first run.
+
+Fixtures:
+  kernel_build   the kernel under test (session)
+  module_build   wireguard.ko for it, with WG_DEBUG=1 (session)
+  vm             one guest with our module installed, shared by the tests that
+                 do not break it (session); each test builds its own namespaces
+  fresh_vm       a guest of its own, for tests marked ``destructive``
+  bare_vm        a guest without our module, for tests of the harness itself
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from wgcompat import paths
+from wgcompat.errors import UserError
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("wgcompat")
+    group.addoption("--kernel", default=None, help="kernel series or release (default: kernels.toml)")
+    group.addoption("--kernel-src", default=None, help="local kernel source tree")
+    group.addoption("--kernel-dir", default=None, help="configured kernel build tree")
+    group.addoption("--config", default="normal", help="kernel flavour: normal or debug")
+    group.addoption("--crypto", default="auto", help="auto or bundled")
+    group.addoption("--console-logs", default=None, help="folder for the guests' console logs")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "destructive: needs a fresh VM of its own")
+
+
+def _fail_setup(exc: UserError) -> None:
+    pytest.fail(f"{exc.cause}\nfix: {exc.fix}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def kernel_build(pytestconfig: pytest.Config):
+    from wgcompat.pipeline import resolve_kernel, selection
+
+    opt = pytestconfig.getoption
+    try:
+        return resolve_kernel(selection(opt("--kernel"), opt("--kernel-src"), opt("--kernel-dir"), opt("--config")))
+    except UserError as exc:
+        _fail_setup(exc)
+
+
+@pytest.fixture(scope="session")
+def module_build(kernel_build, pytestconfig: pytest.Config):
+    from wgcompat.module_build import ModuleBuildRequest, build_module
+
+    try:
+        return build_module(ModuleBuildRequest(kernel_build, crypto=pytestconfig.getoption("--crypto"), debug=True))
+    except UserError as exc:
+        _fail_setup(exc)
+
+
+@pytest.fixture(scope="session")
+def console_logs(pytestconfig: pytest.Config, kernel_build) -> Path:
+    given = pytestconfig.getoption("--console-logs")
+    folder = Path(given) if given else paths.logs_dir() / f"vmtests-{kernel_build.build_dir.name}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _log_dir(console_logs: Path, name: str) -> Path:
+    return console_logs / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:120]
+
+
+@pytest.fixture(scope="session")
+def vm(kernel_build, module_build, console_logs) -> Iterator[object]:
+    from wgcompat.session import start_guest
+
+    with start_guest(kernel_build, module_build, [], _log_dir(console_logs, "shared-vm")) as guest:
+        yield guest
+
+
+@pytest.fixture
+def fresh_vm(request: pytest.FixtureRequest, kernel_build, module_build, console_logs) -> Iterator[object]:
+    from wgcompat.session import start_guest
+
+    with start_guest(kernel_build, module_build, [], _log_dir(console_logs, request.node.name)) as guest:
+        yield guest
+
+
+@pytest.fixture(scope="session")
+def bare_vm(kernel_build, console_logs) -> Iterator[object]:
+    from wgcompat.session import start_guest
+
+    with start_guest(kernel_build, None, [], _log_dir(console_logs, "bare-vm")) as guest:
+        yield guest
