@@ -1,0 +1,42 @@
+"""Command-line inputs that must be refused with the cause and the fix."""
+
+from pathlib import Path
+
+import pytest
+
+from wgcompat.errors import UserError
+from wgcompat.pipeline import selection
+from wgcompat.session import parse_put
+
+
+def test_put_needs_host_and_absolute_guest_path(tmp_path):
+    f = tmp_path / "f"
+    f.write_text("x")
+    assert parse_put(f"{f}:/root/f") == (f, "/root/f")
+    for bad in (str(f), f"{f}:relative", ":/root/f"):
+        with pytest.raises(UserError) as err:
+            parse_put(bad)
+        assert "HOST:GUEST" in err.value.cause
+
+
+def test_put_of_a_missing_file(tmp_path):
+    with pytest.raises(UserError) as err:
+        parse_put(f"{tmp_path / 'nope'}:/root/x")
+    assert "does not exist" in err.value.cause
+
+
+def test_only_one_way_to_name_the_kernel():
+    with pytest.raises(UserError) as err:
+        selection("6.1", "/src", None)
+    assert "only one" in err.value.fix
+
+
+def test_unknown_flavour():
+    with pytest.raises(UserError) as err:
+        selection("6.1", config="fast")
+    assert "--config debug" in err.value.fix
+
+
+def test_selection_keeps_paths():
+    sel = selection(None, "/src/linux-5.4", None, "debug")
+    assert sel.kernel_src == Path("/src/linux-5.4") and sel.flavour == "debug"
