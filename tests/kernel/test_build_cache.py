@@ -109,3 +109,12 @@ def test_kernel_dir_that_is_not_configured(tmp_path):
     with pytest.raises(UserError) as err:
         kbuild.open_kernel_dir(tmp_path)
     assert ".config" in err.value.cause
+
+
+def test_missing_build_tools_are_named_with_the_install_line(monkeypatch):
+    real_which = shutil.which
+    monkeypatch.setattr(kbuild.shutil, "which", lambda name: None if name in ("flex", "bison") else real_which(name))
+    with pytest.raises(UserError) as err:
+        kbuild.check_build_tools()
+    assert "flex, bison" in err.value.cause
+    assert err.value.fix.startswith("apt-get install flex bison")

@@ -142,6 +142,20 @@ def cc_args() -> list[str]:
     return ["CC=ccache gcc", "HOSTCC=ccache gcc"] if shutil.which("ccache") else []
 
 
+# (command or header, Debian package) that a kernel build needs.
+BUILD_TOOLS = (("make", "make"), ("gcc", "gcc"), ("flex", "flex"), ("bison", "bison"), ("bc", "bc"),
+               ("perl", "perl"), ("/usr/include/gelf.h", "libelf-dev"), ("/usr/include/openssl/ssl.h", "libssl-dev"))
+
+
+def check_build_tools() -> None:
+    """Name every missing build dependency at once, with the apt-get line that installs them."""
+    missing = [pkg for what, pkg in BUILD_TOOLS
+               if not (Path(what).exists() if what.startswith("/") else shutil.which(what))]
+    if missing:
+        raise UserError(f"the kernel build needs {', '.join(missing)}, which this machine lacks",
+                        f"apt-get install {' '.join(missing)} (./wgc installs them for you)")
+
+
 def build_kernel(request: KernelBuildRequest, progress: Progress = lambda _: None) -> KernelBuild:
     src = request.source.path
     symbols = kconfig.kconfig_symbols(src)
@@ -154,6 +168,7 @@ def build_kernel(request: KernelBuildRequest, progress: Progress = lambda _: Non
         if marker.is_file():
             kb = KernelBuild.from_json(json.loads(marker.read_text()))
             return KernelBuild(**{**kb.__dict__, "cached": True})
+        check_build_tools()
         if build_dir.exists():
             progress(f"removing the unfinished build in {build_dir}")
             shutil.rmtree(build_dir)
