@@ -23,6 +23,7 @@
 #include <linux/types.h>
 #include <linux/build_bug.h>
 #include <linux/kernel.h>
+#include <linux/minmax.h>
 #include <linux/time64.h>
 #include <linux/ktime.h>
 #include <linux/string.h>
@@ -257,18 +258,16 @@ static inline size_t wg_msg_header_len(enum wg_msg_type type)
  *
  * Pads to a multiple of WG_PADDING_MULTIPLE but never past the MTU; a packet
  * already larger than the MTU (GSO segment accounting) is padded as if its
- * length were len % mtu.
+ * length were len % mtu. An @mtu of 0 means no limit.
  */
 static inline unsigned int wg_padded_len(unsigned int len, unsigned int mtu)
 {
-	unsigned int last = len;
-	unsigned int padded;
+	unsigned int last, padded;
 
-	if (mtu && len > mtu)
-		last = len % mtu;
-	padded = ALIGN(last, WG_PADDING_MULTIPLE);
-	if (mtu && padded > mtu)
-		padded = mtu;
+	if (!mtu)
+		return ALIGN(len, WG_PADDING_MULTIPLE);
+	last = len > mtu ? len % mtu : len;
+	padded = min(ALIGN(last, WG_PADDING_MULTIPLE), mtu);
 	return len - last + padded;
 }
 

@@ -194,6 +194,36 @@ void wg_tai64n_now(u8 out[WG_TAI64N_LEN])
 	put_unaligned_be32(now.tv_nsec - now.tv_nsec % grain, out + 8);
 }
 
+#ifdef WG_DEBUG
+const u8 *wg_noise_test_ephemeral;
+const u8 *wg_noise_test_timestamp;
+#endif
+
+/* A fresh ephemeral private key (fixed by the self-tests' seam). */
+static void wg_new_ephemeral(u8 priv[WG_KEY_LEN])
+{
+#ifdef WG_DEBUG
+	if (wg_noise_test_ephemeral) {
+		memcpy(priv, wg_noise_test_ephemeral, WG_KEY_LEN);
+		wgc_curve25519_clamp_secret(priv);
+		return;
+	}
+#endif
+	wgc_curve25519_generate_secret(priv);
+}
+
+/* The timestamp of a new initiation (fixed by the self-tests' seam). */
+static void wg_initiation_timestamp(u8 out[WG_TAI64N_LEN])
+{
+#ifdef WG_DEBUG
+	if (wg_noise_test_timestamp) {
+		memcpy(out, wg_noise_test_timestamp, WG_TAI64N_LEN);
+		return;
+	}
+#endif
+	wg_tai64n_now(out);
+}
+
 /* ---- Identity ---- */
 
 void wg_identity_init(struct wg_identity *id)
@@ -360,7 +390,7 @@ int wg_noise_create_initiation(struct wg_handshake *hs,
 	wg_handshake_start(ck, hash, hs->remote_static);
 
 	/* e */
-	wgc_curve25519_generate_secret(eph);
+	wg_new_ephemeral(eph);
 	if (!wgc_curve25519_generate_public(msg->ephemeral, eph))
 		goto out;
 	wg_mix_ephemeral(ck, hash, msg->ephemeral);
@@ -376,7 +406,7 @@ int wg_noise_create_initiation(struct wg_handshake *hs,
 	wg_mix_precomputed(ck, key, hs->static_static);
 
 	/* {t} */
-	wg_tai64n_now(timestamp);
+	wg_initiation_timestamp(timestamp);
 	wg_seal(msg->sealed_timestamp, timestamp, WG_TAI64N_LEN, key, hash);
 
 	/* Commit: new index, state, and the secrets the response needs. */
@@ -453,8 +483,8 @@ struct wg_handshake *wg_noise_consume_initiation(struct wg_identity *id,
 	/* Flood: at most one consumed initiation per 20 ms per peer. */
 	now = wg_clock_ns();
 	if (found->last_initiation_consumed_ns &&
-	    now - found->last_initiation_consumed_ns <
-	    WG_INITIATION_MIN_INTERVAL_NS)
+	    (s64)(now - found->last_initiation_consumed_ns) <
+	    (s64)WG_INITIATION_MIN_INTERVAL_NS)
 		goto out_hs;
 
 	/* Commit. A previous handshake in flight is abandoned. */
@@ -517,7 +547,7 @@ int wg_noise_create_response(struct wg_handshake *hs,
 	memcpy(hash, hs->hash, WG_HASH_LEN);
 
 	/* e */
-	wgc_curve25519_generate_secret(eph);
+	wg_new_ephemeral(eph);
 	if (!wgc_curve25519_generate_public(msg->ephemeral, eph))
 		goto out;
 	wg_mix_ephemeral(ck, hash, msg->ephemeral);

@@ -389,4 +389,15 @@ void wg_keyslots_expire_current(struct wg_keyslots *slots);
 /* Drop all three keypairs (peer removal, key wipe after 540 s). */
 void wg_keyslots_clear(struct wg_keyslots *slots);
 
+#ifdef WG_DEBUG
+/*
+ * Self-test seam: while non-NULL, new ephemerals are this (clamped)
+ * private key and new initiations carry this timestamp, so a handshake can
+ * be compared with a known-answer transcript. Set only by selftest/, before
+ * any device exists.
+ */
+extern const u8 *wg_noise_test_ephemeral;
+extern const u8 *wg_noise_test_timestamp;
+#endif
+
 #endif /* WG_NOISE_H */

@@ -18,11 +18,34 @@
 #define WG_SELFTEST_H
 
 #include <linux/types.h>
+#include <linux/printk.h>
 
 bool wg_selftest_messages(void);	/* wg_msg_classify, wg_padded_len */
 bool wg_selftest_replay(void);
 bool wg_selftest_ratelimiter(void);
 bool wg_selftest_cookie(void);
 bool wg_selftest_handshake(void);	/* also HMAC/KDF/TAI64N checks */
+
+/* Print the one-line verdict of test @name and return @ok. */
+static inline bool wg_selftest_report(const char *name, bool ok)
+{
+	if (ok)
+		printk(KERN_INFO "wireguard: selftest %s: pass\n", name);
+	else
+		printk(KERN_ERR "wireguard: selftest %s: FAIL\n", name);
+	return ok;
+}
+
+/*
+ * Count a failed check of test @name in @failures and log it as
+ * "wireguard: selftest <name>: check failed: <cond> (file:line)".
+ */
+#define WG_CHECK(name, failures, cond) do {				\
+	if (!(cond)) {							\
+		(failures)++;						\
+		printk(KERN_ERR "wireguard: selftest %s: check failed: %s (%s:%d)\n", \
+		       name, #cond, __FILE__, __LINE__);		\
+	}								\
+} while (0)
 
 #endif /* WG_SELFTEST_H */
