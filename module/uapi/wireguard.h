@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * The generic netlink interface of the "wireguard" family, as used by the
+ * stock wg(8) tool. Only numbers live here; they are fixed by the upstream
+ * uapi and must never change.
+ */
+#ifndef WGM_UAPI_WIREGUARD_H
+#define WGM_UAPI_WIREGUARD_H
+
+#define WG_GENL_NAME "wireguard"
+#define WG_GENL_VERSION 1
+
+#define WG_KEY_LEN 32
+
+enum wg_cmd {
+	WG_CMD_GET_DEVICE = 0,
+	WG_CMD_SET_DEVICE = 1,
+	__WG_CMD_MAX
+};
+#define WG_CMD_MAX (__WG_CMD_MAX - 1)
+
+enum wgdevice_flag {
+	WGDEVICE_F_REPLACE_PEERS = 1U << 0,
+	__WGDEVICE_F_ALL = WGDEVICE_F_REPLACE_PEERS
+};
+
+enum wgdevice_attribute {
+	WGDEVICE_A_UNSPEC = 0,
+	WGDEVICE_A_IFINDEX = 1,
+	WGDEVICE_A_IFNAME = 2,
+	WGDEVICE_A_PRIVATE_KEY = 3,
+	WGDEVICE_A_PUBLIC_KEY = 4,
+	WGDEVICE_A_FLAGS = 5,
+	WGDEVICE_A_LISTEN_PORT = 6,
+	WGDEVICE_A_FWMARK = 7,
+	WGDEVICE_A_PEERS = 8,
+	__WGDEVICE_A_LAST
+};
+#define WGDEVICE_A_MAX (__WGDEVICE_A_LAST - 1)
+
+enum wgpeer_flag {
+	WGPEER_F_REMOVE_ME = 1U << 0,
+	WGPEER_F_REPLACE_ALLOWEDIPS = 1U << 1,
+	WGPEER_F_UPDATE_ONLY = 1U << 2,
+	__WGPEER_F_ALL = WGPEER_F_REMOVE_ME | WGPEER_F_REPLACE_ALLOWEDIPS |
+			 WGPEER_F_UPDATE_ONLY
+};
+
+enum wgpeer_attribute {
+	WGPEER_A_UNSPEC = 0,
+	WGPEER_A_PUBLIC_KEY = 1,
+	WGPEER_A_PRESHARED_KEY = 2,
+	WGPEER_A_FLAGS = 3,
+	WGPEER_A_ENDPOINT = 4,
+	WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL = 5,
+	WGPEER_A_LAST_HANDSHAKE_TIME = 6,
+	WGPEER_A_RX_BYTES = 7,
+	WGPEER_A_TX_BYTES = 8,
+	WGPEER_A_ALLOWEDIPS = 9,
+	WGPEER_A_PROTOCOL_VERSION = 10,
+	__WGPEER_A_LAST
+};
+#define WGPEER_A_MAX (__WGPEER_A_LAST - 1)
+
+enum wgallowedip_flag {
+	WGALLOWEDIP_F_REMOVE_ME = 1U << 0,
+	__WGALLOWEDIP_F_ALL = WGALLOWEDIP_F_REMOVE_ME
+};
+
+enum wgallowedip_attribute {
+	WGALLOWEDIP_A_UNSPEC = 0,
+	WGALLOWEDIP_A_FAMILY = 1,
+	WGALLOWEDIP_A_IPADDR = 2,
+	WGALLOWEDIP_A_CIDR_MASK = 3,
+	WGALLOWEDIP_A_FLAGS = 4,
+	__WGALLOWEDIP_A_LAST
+};
+#define WGALLOWEDIP_A_MAX (__WGALLOWEDIP_A_LAST - 1)
+
+#endif /* WGM_UAPI_WIREGUARD_H */
