@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transmit path (see send.h for the locking rules): cryptokey routing of
+ * outgoing packets, GSO segmentation, staging, nonce assignment in order,
+ * parallel encryption with padding, in-order sending, keepalives and
+ * handshake initiations.
+ */
+
+#include "compat.h"
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/scatterlist.h>
+#include <net/icmp.h>
+#include <net/ip_tunnels.h>
+#include <net/inet_ecn.h>
+#include <net/dst_metadata.h>
+#include "send.h"
+#include "device.h"
+#include "peer.h"
+#include "socket.h"
+#include "timers.h"
+
+#define WGTX_MAX_SG	(MAX_SKB_FRAGS + 8)
+
+static void wgtx_kick(struct wgpeer *peer)
+{
+	wgpeer_get(peer);
+	if (!queue_work(peer->wg->tx_wq, &peer->tx_work))
+		wgpeer_put(peer);
+}
+
+static void wgtx_trim_staged(struct wgpeer *peer)
+{
+	struct sk_buff *skb;
+
+	lockdep_assert_held(&peer->staged.lock);
+	while (skb_queue_len(&peer->staged) > WG_MAX_STAGED_PACKETS) {
+		skb = __skb_dequeue(&peer->staged);
+		DEV_STATS_INC(peer->wg->dev, tx_dropped);
+		kfree_skb(skb);
+	}
+}
+
+void wgtx_initiation(struct wgpeer *peer, bool retry)
+{
+	unsigned long last = atomic_long_read(&peer->last_initiation);
+
+	if (!retry)
+		peer->hs_attempts = 0;
+	if (READ_ONCE(peer->dead))
+		return;
+	if (READ_ONCE(peer->initiation_sent) &&
+	    time_before(jiffies, last + wgtimers_secs(WG_REKEY_TIMEOUT)))
+		return;
+	wgpeer_get(peer);
+	if (!queue_work(peer->wg->hs_wq, &peer->initiation_work))
+		wgpeer_put(peer);
+}
+
+void wgtx_initiation_work(struct work_struct *work)
+{
+	struct wgpeer *peer = container_of(work, struct wgpeer,
+					   initiation_work);
+	unsigned long last = atomic_long_read(&peer->last_initiation);
+	struct wg_msg_initiation msg;
+
+	if (READ_ONCE(peer->dead) || !netif_running(peer->wg->dev))
+		goto out;
+	if (READ_ONCE(peer->initiation_sent) &&
+	    time_before(jiffies, last + wgtimers_secs(WG_REKEY_TIMEOUT)))
+		goto out;
+	if (wg_noise_create_initiation(&peer->hs, &msg))
+		goto out;
+	atomic_long_set(&peer->last_initiation, jiffies);
+	WRITE_ONCE(peer->initiation_sent, true);
+	wgtimers_auth_traversal(peer);
+	wgtimers_auth_sent(peer);
+	wgsock_send_buf(peer, &msg, sizeof(msg), WG_HANDSHAKE_DSCP);
+	wgtimers_handshake_initiated(peer);
+out:
+	wgpeer_put(peer);
+}
+
+void wgtx_flush_staged(struct wgpeer *peer)
+{
+	struct wgdev *wg = peer->wg;
+	struct sk_buff_head batch;
+	struct wg_keypair *kp;
+	struct sk_buff *skb;
+	bool rekey = false, dropped = false;
+	u64 now = wg_clock_ns(), nonce;
+
+	if (skb_queue_empty_lockless(&peer->staged))
+		return;
+	kp = wg_keyslots_get_current(&peer->slots);
+	if (!kp) {
+		wgtx_initiation(peer, false);
+		return;
+	}
+
+	__skb_queue_head_init(&batch);
+	spin_lock_bh(&peer->staged.lock);
+	skb_queue_splice_init(&peer->staged, &batch);
+	spin_unlock_bh(&peer->staged.lock);
+
+	spin_lock_bh(&peer->tx_order.list.lock);
+	if (unlikely(READ_ONCE(peer->dead))) {
+		spin_unlock_bh(&peer->tx_order.list.lock);
+		__skb_queue_purge(&batch);
+		wg_keypair_put(kp);
+		return;
+	}
+	while ((skb = __skb_dequeue(&batch))) {
+		struct wgcb *cb = wgcb(skb);
+
+		if (!wg_keypair_take_nonce(kp, now, &nonce)) {
+			__skb_queue_head(&batch, skb);
+			rekey = true;
+			break;
+		}
+		cb->kp = wg_keypair_get(kp);
+		cb->nonce = nonce;
+		atomic_set(&cb->state, WGQ_PENDING);
+		__skb_queue_tail(&peer->tx_order.list, skb);
+		if (!wgq_engine_push(&wg->encrypt, skb)) {
+			wgq_mark(skb, WGQ_DROP);
+			dropped = true;
+		}
+	}
+	spin_unlock_bh(&peer->tx_order.list.lock);
+
+	if (!skb_queue_empty(&batch)) {
+		/* No usable key: the packets wait, in order, in front. */
+		spin_lock_bh(&peer->staged.lock);
+		skb_queue_splice(&batch, &peer->staged);
+		wgtx_trim_staged(peer);
+		spin_unlock_bh(&peer->staged.lock);
+	}
+	if (dropped)
+		wgtx_kick(peer);
+	if (rekey || wg_keypair_should_rekey_tx(kp, now))
+		wgtx_initiation(peer, false);
+	wg_keypair_put(kp);
+}
+
+void wgtx_keepalive(struct wgpeer *peer)
+{
+	struct net_device *dev = peer->wg->dev;
+	struct sk_buff *skb;
+
+	if (skb_queue_empty_lockless(&peer->staged)) {
+		skb = alloc_skb(dev->needed_headroom + dev->needed_tailroom +
+				NET_SKB_PAD, GFP_ATOMIC);
+		if (!skb)
+			return;
+		skb_reserve(skb, dev->needed_headroom + NET_SKB_PAD);
+		skb->dev = dev;
+		wgcb(skb)->mtu = dev->mtu;
+		wgcb(skb)->ds = 0;
+		skb_queue_tail(&peer->staged, skb);
+	}
+	wgtx_flush_staged(peer);
+}
+
+static void wgtx_unreachable(struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IP))
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+	else if (skb->protocol == htons(ETH_P_IPV6))
+		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH,
+				0);
+}
+
+netdev_tx_t wgtx_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct wgdev *wg = wgdev_of(dev);
+	struct sk_buff *segs, *seg, *next;
+	struct sk_buff_head list;
+	struct wgpeer *peer;
+	unsigned int mtu;
+
+	if (unlikely(!pskb_network_may_pull(skb, 1)))
+		goto err;
+	skb->protocol = ip_tunnel_parse_protocol(skb);
+	if (unlikely(skb->protocol != htons(ETH_P_IP) &&
+		     skb->protocol != htons(ETH_P_IPV6)))
+		goto err;
+	peer = wgpeer_get_live(aip_lookup_dst(&wg->aips, skb));
+	if (unlikely(!peer)) {
+		/* -ENOKEY */
+		net_dbg_ratelimited("%s: no peer for this destination\n",
+				    dev->name);
+		goto err_icmp;
+	}
+	if (unlikely(!wgpeer_has_endpoint(peer))) {
+		/* -EDESTADDRREQ */
+		net_dbg_ratelimited("%s: peer %llu has no endpoint\n",
+				    dev->name, peer->serial);
+		goto err_peer;
+	}
+
+	mtu = skb_valid_dst(skb) ? dst_mtu(skb_dst(skb)) : dev->mtu;
+	__skb_queue_head_init(&list);
+	if (skb_is_gso(skb)) {
+		segs = skb_gso_segment(skb, 0);
+		if (IS_ERR(segs))
+			goto err_peer;
+		dev_kfree_skb(skb);
+		skb = segs;
+	}
+	skb_list_walk_safe(skb, seg, next) {
+		skb_mark_not_on_list(seg);
+		seg = skb_share_check(seg, GFP_ATOMIC);
+		if (unlikely(!seg))
+			continue;
+		wgcb(seg)->mtu = mtu;
+		wgcb(seg)->ds = ip_tunnel_ecn_encap(0, ip_hdr(seg), seg);
+		wgcb(seg)->kp = NULL;
+		skb_dst_drop(seg);
+		__skb_queue_tail(&list, seg);
+	}
+
+	spin_lock_bh(&peer->staged.lock);
+	skb_queue_splice_tail(&list, &peer->staged);
+	wgtx_trim_staged(peer);
+	spin_unlock_bh(&peer->staged.lock);
+	wgtx_flush_staged(peer);
+	wgpeer_put(peer);
+	return NETDEV_TX_OK;
+
+err_peer:
+	wgpeer_put(peer);
+err_icmp:
+	wgtx_unreachable(skb);
+err:
+	DEV_STATS_INC(dev, tx_errors);
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
+}
+
+void wgtx_encrypt_one(struct wgq_engine *engine, struct sk_buff *skb)
+{
+	struct scatterlist sg[WGTX_MAX_SG];
+	struct wgcb *cb = wgcb(skb);
+	struct wg_keypair *kp = cb->kp;
+	struct wgpeer *peer = kp->index.owner;
+	unsigned int plain, padded, pad;
+	struct wg_msg_data *hdr;
+	struct sk_buff *trailer;
+	enum wgq_state state = WGQ_DROP;
+	int nsg;
+	u8 *tail;
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
+		goto out;
+	plain = skb->len;
+	padded = wg_padded_len(plain, cb->mtu);
+	pad = padded - plain;
+	if (skb_cow_head(skb, sizeof(*hdr)))
+		goto out;
+	nsg = skb_cow_data(skb, pad + WG_AEAD_TAG_LEN, &trailer);
+	if (nsg < 0 || nsg > WGTX_MAX_SG - 1)
+		goto out;
+	tail = pskb_put(skb, trailer, pad + WG_AEAD_TAG_LEN);
+	memset(tail, 0, pad);
+
+	hdr = skb_push(skb, sizeof(*hdr));
+	hdr->head.type = cpu_to_le32(WG_MSG_DATA);
+	hdr->receiver_index = kp->remote_index;
+	hdr->counter = cpu_to_le64(cb->nonce);
+
+	sg_init_table(sg, nsg + 1);
+	nsg = skb_to_sgvec(skb, sg, sizeof(*hdr), padded + WG_AEAD_TAG_LEN);
+	if (nsg < 0)
+		goto out;
+	if (!wgc_chacha20poly1305_encrypt_sg_inplace(sg, padded, NULL, 0,
+						     cb->nonce, kp->send_key))
+		goto out;
+	skb->ip_summed = CHECKSUM_NONE;
+	skb_set_inner_network_header(skb, sizeof(*hdr));
+	state = WGQ_DONE;
+out:
+	/* The sender may free the skb as soon as it sees the state. */
+	wgq_mark(skb, state);
+	wgtx_kick(peer);
+}
+
+void wgtx_work(struct work_struct *work)
+{
+	struct wgpeer *peer = container_of(work, struct wgpeer, tx_work);
+	bool sent_any = false, sent_data = false;
+	enum wgq_state state;
+	struct wg_keypair *kp;
+	struct sk_buff *skb;
+	bool keepalive;
+	u8 ds;
+
+	while ((skb = wgq_order_pop(&peer->tx_order, &state))) {
+		kp = wgcb(skb)->kp;
+		if (state == WGQ_DONE) {
+			keepalive = skb->len == WG_DATA_MIN_LEN;
+			ds = wgcb(skb)->ds;
+			local_bh_disable();
+			if (!wgsock_send_skb(peer, skb, ds)) {
+				sent_any = true;
+				sent_data |= !keepalive;
+			}
+			local_bh_enable();
+		} else {
+			DEV_STATS_INC(peer->wg->dev, tx_errors);
+			kfree_skb(skb);
+		}
+		wg_keypair_put(kp);
+		cond_resched();
+	}
+	if (sent_any) {
+		wgtimers_auth_traversal(peer);
+		wgtimers_auth_sent(peer);
+	}
+	if (sent_data)
+		wgtimers_data_sent(peer);
+	wgpeer_put(peer);
+}
