@@ -1,0 +1,240 @@
+"""The console protocol: commands over the guest's shell port, driven by pexpect.
+
+Design
+------
+The kernel's console is ttyS0, written by QEMU to a file (``ConsoleLog``); the
+command shell is ttyS1, QEMU's stdio, driven here. Kernel messages therefore
+never interleave with command output.
+
+In the guest, ``wgc-server`` (see ``files/wgc-server``) reads one request per
+line. For each command the host picks a random token and sends
+``RUN <token> <base64 of the command>``; the guest answers::
+
+    \\n<token>-S\\n<output>\\n<token>-E <status>\\n
+
+so the output is exactly what lies between the two markers, whatever it
+contains, and the command text never needs quoting. Commands run with
+``bash -c``, stdin from /dev/null, stderr merged into stdout; each runs in a
+fresh shell (``cd`` and variables do not carry over). Before the end marker the
+guest writes ``wgcompat-sync <token>`` to /dev/kmsg, so once that line shows up
+in the console log every kernel message caused by the command is there too.
+
+Every command has a timeout. A timeout raises ``CommandTimeout`` naming the
+command and quoting the console tail; the console is then considered broken
+(the command may still be running) and further commands are refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pexpect
+
+from wgcompat.errors import UserError
+
+READY_PREFIX = "WGCOMPAT-READY-"
+SYNC_PREFIX = "wgcompat-sync "
+PUT_CHUNK = 48 * 1024          # raw bytes per put() command
+PUT_LIMIT = 8 * 1024 * 1024    # put() is for small files; bigger ones go in the initramfs overlay
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    status: int
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 0
+
+
+class GuestError(UserError):
+    """Something went wrong in or with the guest; ``tail`` is the console tail."""
+
+    def __init__(self, cause: str, fix: str, tail: str = "") -> None:
+        super().__init__(cause + (f"\n--- console tail ---\n{tail}" if tail else ""), fix)
+        self.tail = tail
+
+
+class BootHang(GuestError):
+    """No ready marker within the boot watchdog."""
+
+
+class BootPanic(GuestError):
+    """The kernel panicked (or QEMU ended) before the shell was ready."""
+
+
+class CommandTimeout(GuestError):
+    """A command did not finish within its timeout."""
+
+
+class GuestDied(GuestError):
+    """QEMU ended while a command was running."""
+
+
+class ConsoleBroken(GuestError):
+    """The console cannot take commands any more (after a timeout, a death, or interact())."""
+
+
+def tail_lines(text: str, n: int = 40) -> str:
+    return "\n".join(text.replace("\r\n", "\n").splitlines()[-n:])
+
+
+def shorten(cmd: str, limit: int = 200) -> str:
+    one = " ".join(cmd.split())
+    return one if len(one) <= limit else one[:limit] + " ..."
+
+
+class ConsoleLog:
+    """The kernel console as QEMU writes it to a file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def read(self, start: int = 0, end: int | None = None) -> str:
+        try:
+            with self.path.open("rb") as f:
+                f.seek(start)
+                data = f.read() if end is None else f.read(max(0, end - start))
+        except FileNotFoundError:
+            return ""
+        return data.decode("utf-8", "replace")
+
+    def tail(self, n: int = 40) -> str:
+        size = self.size()
+        return tail_lines(self.read(max(0, size - 64 * 1024)), n)
+
+    def wait_for(self, needle: str, start: int, timeout: float, poll: float = 0.02) -> int | None:
+        """Byte offset just past the line holding ``needle`` (searched from ``start``), or None on timeout."""
+        raw = needle.encode()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with self.path.open("rb") as f:
+                    f.seek(start)
+                    data = f.read()
+            except FileNotFoundError:
+                data = b""
+            at = data.find(raw)
+            if at >= 0:
+                nl = data.find(b"\n", at)
+                if nl >= 0:
+                    return start + nl + 1
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(poll)  # waiting on a condition (the line appearing), bounded by the deadline
+
+
+class Console:
+    """Run commands through the guest's ``wgc-server`` over a pexpect child."""
+
+    def __init__(self, child: pexpect.spawn, describe: Callable[[], str] | None = None) -> None:
+        self.child = child
+        self._describe = describe or (lambda: "")
+        self.broken: str | None = None
+
+    def _tail(self) -> str:
+        described = self._describe()
+        if described:
+            return described
+        before = self.child.before if isinstance(self.child.before, str) else ""
+        return tail_lines(before)
+
+    def wait_ready(self, token: str, timeout: float, check: Callable[[], None] | None = None,
+                   step: float = 0.5) -> float:
+        """Wait for the ready marker; ``check`` runs between waits and may raise (panic seen).
+
+        Returns the seconds waited. Raises BootHang after ``timeout``, BootPanic if QEMU ends.
+        """
+        started = time.monotonic()
+        pattern = re.compile(re.escape(READY_PREFIX + token) + r"\r?\n")
+        while True:
+            remaining = started + timeout - time.monotonic()
+            if remaining <= 0:
+                self.broken = "the guest never became ready"
+                raise BootHang(f"guest hung during boot: no shell within {timeout:.0f} s",
+                               "look at the console log for where the boot stopped; a debug kernel under TCG may "
+                               "need a longer boot timeout", self._tail())
+            idx = self.child.expect([pattern, pexpect.EOF, pexpect.TIMEOUT], timeout=min(step, remaining))
+            if idx == 0:
+                return time.monotonic() - started
+            if check is not None:
+                check()
+            if idx == 1:
+                self.broken = "QEMU ended during boot"
+                raise BootPanic("the guest stopped during boot before its shell was ready",
+                                "look at the console log: QEMU exited (a panic, a reboot, or a QEMU error)",
+                                self._tail())
+
+    def run(self, cmd: str, timeout: float = 60.0, token: str | None = None) -> CommandResult:
+        if self.broken:
+            raise ConsoleBroken(f"cannot run `{shorten(cmd)}`: {self.broken}",
+                                "start a new guest (the previous failure is reported above)")
+        token = token or new_token()
+        payload = base64.b64encode(cmd.encode()).decode()
+        self.child.send(f"RUN {token} {payload}\n")
+        deadline = time.monotonic() + timeout
+        start = re.compile(re.escape(token) + r"-S\r?\n")
+        end = re.compile(r"\r?\n" + re.escape(token) + r"-E (\d+)\r?\n")
+        for pattern in (start, end):
+            idx = self.child.expect([pattern, pexpect.EOF, pexpect.TIMEOUT],
+                                    timeout=max(0.0, deadline - time.monotonic()))
+            if idx == 1:
+                self.broken = f"the guest went away during `{shorten(cmd)}`"
+                raise GuestDied(f"the guest stopped while running `{shorten(cmd)}`",
+                                "look at the console log: the kernel panicked or QEMU exited", self._tail())
+            if idx == 2:
+                self.broken = f"`{shorten(cmd)}` timed out and may still be running"
+                raise CommandTimeout(f"the guest command `{shorten(cmd)}` did not finish within {timeout:g} s",
+                                     "give it a longer timeout, or look at the console tail for a hang in the guest",
+                                     self._tail())
+        before = self.child.before if isinstance(self.child.before, str) else ""
+        status = int(self.child.match.group(1))
+        return CommandResult(status=status, output=before.replace("\r\n", "\n"))
+
+    def put_bytes(self, data: bytes, guest_path: str, mode: int = 0o644, timeout: float = 120.0) -> None:
+        """Write ``data`` to ``guest_path`` in the guest (base64 over the console; small files only)."""
+        if len(data) > PUT_LIMIT:
+            raise UserError(f"{len(data)} bytes is too much to send over the serial console",
+                            "put big files in the initramfs instead (GuestVM(put=[(host, guest)]) or --put)")
+        quoted = "'" + guest_path.replace("'", "'\\''") + "'"
+        parts = ["mkdir -p \"$(dirname " + quoted + ")\" && : > " + quoted + ".wgc-part"]
+        for i in range(0, len(data), PUT_CHUNK):
+            chunk = base64.b64encode(data[i:i + PUT_CHUNK]).decode()
+            parts.append(f"printf '%s' '{chunk}' | base64 -d >> {quoted}.wgc-part")
+        parts.append(f"chmod {mode:o} {quoted}.wgc-part && mv {quoted}.wgc-part {quoted}")
+        for part in parts:
+            result = self.run(part, timeout=timeout)
+            if result.status != 0:
+                raise UserError(f"writing {guest_path} in the guest failed: {result.output.strip()}",
+                                "check that the guest path is writable (/root, /tmp)")
+
+    def interact(self, escape: str = "\x1d") -> None:
+        """Hand the shell to the user (an interactive bash); returns when it exits or on Ctrl-]."""
+        if self.broken:
+            raise ConsoleBroken(f"cannot open a shell: {self.broken}", "start a new guest")
+        self.broken = "the console was handed to the user"
+        self.child.send("SHELL\n")
+        self.child.logfile_read = None
+        self.child.interact(escape_character=escape)
+
+    def exit(self) -> None:
+        """Ask the guest to power off (best effort)."""
+        if not self.broken and self.child.isalive():
+            self.child.send("EXIT\n")
+
+
+def new_token() -> str:
+    return "WGC" + secrets.token_hex(8)
