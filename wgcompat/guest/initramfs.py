@@ -320,7 +320,9 @@ def populate(staging: Path, chosen: Sequence[DebInfo]) -> None:
     shutil.copy2(FILES / "init", staging / "init")
     shutil.copy2(FILES / "wgc-server", staging / "usr/lib/wgcompat/wgc-server")
     os.chmod(staging / "init", 0o755)
-    os.chmod(staging / "usr/lib/wgcompat/wgc-server", 0o755)
+    shutil.copy2(FILES / "wgc-load-reference", staging / "usr/local/sbin/wgc-load-reference")
+    for exe in ("usr/lib/wgcompat/wgc-server", "usr/local/sbin/wgc-load-reference"):
+        os.chmod(staging / exe, 0o755)
     _check_libraries(staging)
 
 

@@ -183,7 +183,7 @@ class GuestVM:
         try:
             self.console.wait_ready(self.token, timeout, check=self._check_boot)
         except GuestError:
-            self._check_boot(final=True)
+            self._check_boot()
             raise
         self.boot_seconds = time.monotonic() - self._launched_at
         self._scanned = self.console_log.size()
@@ -198,13 +198,8 @@ class GuestVM:
             parts += ["[shell port]", tail_lines(self.child.before, 10)]
         return "\n".join(parts)
 
-    def _check_boot(self, final: bool = False) -> None:
+    def _check_boot(self) -> None:
         """During boot: a panic in the console log ends the wait at once."""
-        if final and self.child is not None:
-            # QEMU may still be writing the panic; give it a moment to finish and exit
-            deadline = time.monotonic() + 5
-            while self.child.isalive() and time.monotonic() < deadline and not self._panic_seen():
-                time.sleep(0.05)
         panic = self._panic_seen()
         if panic is not None:
             if self.console is not None:
