@@ -291,11 +291,13 @@ static void fe_sqn(fe h, const fe f, int n)
 		fe_sq(h, h);
 }
 
-/* h = z^(p - 2) = z^(2^255 - 21) = 1/z */
-static void fe_invert(fe h, const fe z)
+/*
+ * h = z^(p - 2) = z^(2^255 - 21) = 1/z. The four temporaries come from the
+ * caller, whose ladder variables are dead by then: this keeps the stack
+ * frame small on 32-bit kernels (CONFIG_FRAME_WARN is 1024 there).
+ */
+static void fe_invert(fe h, const fe z, fe z2, fe z11, fe a, fe b)
 {
-	fe z2, z11, a, b, c;
-
 	fe_sq(z2, z);			/* 2 */
 	fe_sqn(a, z2, 2);		/* 8 */
 	fe_mul(a, a, z);		/* 9 */
@@ -306,31 +308,53 @@ static void fe_invert(fe h, const fe z)
 	fe_mul(a, b, a);		/* 2^10 - 1 */
 	fe_sqn(b, a, 10);
 	fe_mul(b, b, a);		/* 2^20 - 1 */
-	fe_sqn(c, b, 20);
-	fe_mul(c, c, b);		/* 2^40 - 1 */
-	fe_sqn(c, c, 10);
-	fe_mul(a, c, a);		/* 2^50 - 1 */
+	fe_sqn(z2, b, 20);
+	fe_mul(z2, z2, b);		/* 2^40 - 1 */
+	fe_sqn(z2, z2, 10);
+	fe_mul(a, z2, a);		/* 2^50 - 1 */
 	fe_sqn(b, a, 50);
 	fe_mul(b, b, a);		/* 2^100 - 1 */
-	fe_sqn(c, b, 100);
-	fe_mul(c, c, b);		/* 2^200 - 1 */
-	fe_sqn(c, c, 50);
-	fe_mul(c, c, a);		/* 2^250 - 1 */
-	fe_sqn(c, c, 5);		/* 2^255 - 32 */
-	fe_mul(h, c, z11);		/* 2^255 - 21 */
-
-	memzero_explicit(z2, sizeof(z2));
-	memzero_explicit(z11, sizeof(z11));
-	memzero_explicit(a, sizeof(a));
-	memzero_explicit(b, sizeof(b));
-	memzero_explicit(c, sizeof(c));
+	fe_sqn(z2, b, 100);
+	fe_mul(z2, z2, b);		/* 2^200 - 1 */
+	fe_sqn(z2, z2, 50);
+	fe_mul(z2, z2, a);		/* 2^250 - 1 */
+	fe_sqn(z2, z2, 5);		/* 2^255 - 32 */
+	fe_mul(h, z2, z11);		/* 2^255 - 21 */
 }
 
+/* Everything secret of one scalar multiplication, wiped at the end. */
 struct wgc_x25519_ladder {
-	fe x1, x2, z2, x3, z3;
-	fe a, aa, b, bb, e, c, d, da, cb;
+	fe x1, x2, z2, x3, z3, t0, t1;
 	u8 k[32];
 };
+
+/*
+ * One ladder step (RFC 7748 section 5) with two temporaries:
+ * A = x2 + z2, B = x2 - z2, C = x3 + z3, D = x3 - z3,
+ * x3 = (DA + CB)^2, z3 = x1 (DA - CB)^2,
+ * x2 = AA BB, z2 = E (AA + a24 E) with E = AA - BB, a24 = 121665.
+ */
+static void wgc_x25519_step(struct wgc_x25519_ladder *l)
+{
+	fe_add(l->t0, l->x2, l->z2);		/* A */
+	fe_sub(l->t1, l->x2, l->z2);		/* B */
+	fe_add(l->x2, l->x3, l->z3);		/* C */
+	fe_sub(l->z2, l->x3, l->z3);		/* D */
+	fe_mul(l->x3, l->z2, l->t0);		/* DA */
+	fe_mul(l->z3, l->x2, l->t1);		/* CB */
+	fe_sq(l->t0, l->t0);			/* AA */
+	fe_sq(l->t1, l->t1);			/* BB */
+	fe_add(l->x2, l->x3, l->z3);		/* DA + CB */
+	fe_sub(l->z2, l->x3, l->z3);		/* DA - CB */
+	fe_sq(l->x3, l->x2);
+	fe_sq(l->z2, l->z2);
+	fe_mul(l->z3, l->z2, l->x1);
+	fe_mul(l->x2, l->t0, l->t1);		/* AA BB */
+	fe_sub(l->t1, l->t0, l->t1);		/* E */
+	fe_mul_small(l->z2, l->t1, 121665);
+	fe_add(l->z2, l->z2, l->t0);
+	fe_mul(l->z2, l->z2, l->t1);
+}
 
 static void wgc_x25519(u8 out[32], const u8 scalar[32], const u8 point[32])
 {
@@ -355,30 +379,12 @@ static void wgc_x25519(u8 out[32], const u8 scalar[32], const u8 point[32])
 		fe_cswap(l.x2, l.x3, swap);
 		fe_cswap(l.z2, l.z3, swap);
 		swap = bit;
-
-		fe_add(l.a, l.x2, l.z2);
-		fe_sq(l.aa, l.a);
-		fe_sub(l.b, l.x2, l.z2);
-		fe_sq(l.bb, l.b);
-		fe_sub(l.e, l.aa, l.bb);
-		fe_add(l.c, l.x3, l.z3);
-		fe_sub(l.d, l.x3, l.z3);
-		fe_mul(l.da, l.d, l.a);
-		fe_mul(l.cb, l.c, l.b);
-		fe_add(l.x3, l.da, l.cb);
-		fe_sq(l.x3, l.x3);
-		fe_sub(l.z3, l.da, l.cb);
-		fe_sq(l.z3, l.z3);
-		fe_mul(l.z3, l.z3, l.x1);
-		fe_mul(l.x2, l.aa, l.bb);
-		fe_mul_small(l.z2, l.e, 121665);
-		fe_add(l.z2, l.z2, l.aa);
-		fe_mul(l.z2, l.z2, l.e);
+		wgc_x25519_step(&l);
 	}
 	fe_cswap(l.x2, l.x3, swap);
 	fe_cswap(l.z2, l.z3, swap);
 
-	fe_invert(l.z2, l.z2);
+	fe_invert(l.z2, l.z2, l.x3, l.z3, l.t0, l.t1);
 	fe_mul(l.x2, l.x2, l.z2);
 	fe_tobytes(out, l.x2);
 	memzero_explicit(&l, sizeof(l));
