@@ -177,6 +177,78 @@ static struct wg_keypair *wg_st_next(struct wg_keyslots *s)
 	return rcu_access_pointer(s->next);
 }
 
+/* A keypair that only the slot logic looks at (no index, no keys). */
+static struct wg_keypair *wg_st_fake_keypair(struct wg_st_table *table,
+					     bool initiator)
+{
+	struct wg_keypair *kp = kzalloc(sizeof(*kp), GFP_KERNEL);
+
+	if (!kp)
+		return NULL;
+	kref_init(&kp->refcount);
+	kp->initiator = initiator;
+	kp->index.kind = WG_INDEX_KEYPAIR;
+	kp->index_ops = &wg_st_index_ops;
+	kp->index_table = table;
+	return kp;
+}
+
+/*
+ * Rotation of previous/current/next with synthetic keypairs, checking which
+ * references the slots keep. Each fake keypair holds one test reference, so
+ * a refcount of 1 means the slots let go of it.
+ */
+static unsigned int wg_st_rotation(struct wg_st_table *table)
+{
+	struct wg_keypair *kp[5] = {};
+	struct wg_keyslots slots;
+	unsigned int fails = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(kp); i++) {
+		kp[i] = wg_st_fake_keypair(table, i == 2 || i == 4);
+		if (!kp[i]) {
+			fails++;
+			goto out;
+		}
+	}
+	wg_keyslots_init(&slots);
+
+	/* Responder session 1 waits in next. */
+	wg_keyslots_install(&slots, wg_keypair_get(kp[1]));
+	CHECK(!wg_st_previous(&slots) && !wg_st_current(&slots) &&
+	      wg_st_next(&slots) == kp[1]);
+	/* We initiate 2 while 1 is unconfirmed: 1 becomes previous. */
+	wg_keyslots_install(&slots, wg_keypair_get(kp[2]));
+	CHECK(wg_st_previous(&slots) == kp[1] && wg_st_current(&slots) ==
+	      kp[2] && !wg_st_next(&slots));
+	/* Responder session 3: previous (1) is dropped, 2 stays current. */
+	wg_keyslots_install(&slots, wg_keypair_get(kp[3]));
+	CHECK(!wg_st_previous(&slots) && wg_st_current(&slots) == kp[2] &&
+	      wg_st_next(&slots) == kp[3]);
+	CHECK(kref_read(&kp[1]->refcount) == 1);
+	/* Confirming something that is not next changes nothing. */
+	CHECK(!wg_keyslots_confirm(&slots, kp[2]));
+	CHECK(wg_keyslots_confirm(&slots, kp[3]));
+	CHECK(wg_st_previous(&slots) == kp[2] && wg_st_current(&slots) ==
+	      kp[3] && !wg_st_next(&slots));
+	/* We initiate 4: 3 becomes previous, 2 is dropped. */
+	wg_keyslots_install(&slots, wg_keypair_get(kp[4]));
+	CHECK(wg_st_previous(&slots) == kp[3] && wg_st_current(&slots) ==
+	      kp[4] && !wg_st_next(&slots));
+	CHECK(kref_read(&kp[2]->refcount) == 1);
+	CHECK(kref_read(&kp[4]->refcount) == 2);
+	wg_keyslots_clear(&slots);
+	CHECK(!wg_st_previous(&slots) && !wg_st_current(&slots) &&
+	      !wg_st_next(&slots));
+	for (i = 0; i < ARRAY_SIZE(kp); i++)
+		CHECK(kref_read(&kp[i]->refcount) == 1);
+out:
+	for (i = 0; i < ARRAY_SIZE(kp); i++)
+		wg_keypair_put(kp[i]);
+	return fails;
+}
+
 bool wg_selftest_handshake(void)
 {
 	static const u8 zero_key[WG_KEY_LEN];
@@ -395,6 +467,8 @@ bool wg_selftest_handshake(void)
 	      nonce == WG_REJECT_AFTER_MESSAGES - 1);
 	CHECK(!wg_keypair_take_nonce(kp2_r, wg_clock_ns(), &nonce));
 	CHECK(wg_keypair_should_rekey_tx(kp2_r, kp2_r->birth_ns));
+
+	fails += wg_st_rotation(&t->table_i);
 
 	/* A peer with a low-order public key never gets a handshake. */
 	CHECK(wg_noise_create_initiation(&t->hs_bad, &t->init) == -ENOKEY);
