@@ -95,7 +95,7 @@ static int wgnl_get_start(struct netlink_callback *cb)
 {
 	struct wgdev *wg;
 
-	wg = wgnl_find_device(sock_net(cb->skb->sk), wgc_genl_dump_attrs(cb));
+	wg = wgnl_find_device(sock_net(cb->skb->sk), wgc_genl_info_dump(cb)->attrs);
 	if (IS_ERR(wg))
 		return PTR_ERR(wg);
 	cb->args[WGNL_ARG_DEV] = (long)wg;

@@ -77,6 +77,8 @@ static int wgsock_send4(struct wgdev *wg, struct sk_buff *skb,
 	ep->src4 = fl.saddr;
 	skb->ignore_df = 1;
 	skb->mark = fl.flowi4_mark;
+	/* The tunnel code would count it again on the device: we count. */
+	skb->dev = NULL;
 	wgc_udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, ds,
 				ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
 				fl.fl4_dport, false, false, 0);
@@ -140,7 +142,8 @@ static int wgsock_send6(struct wgdev *wg, struct sk_buff *skb,
 	ep->src6 = fl.saddr;
 	skb->ignore_df = 1;
 	skb->mark = fl.flowi6_mark;
-	wgc_udp_tunnel6_xmit_skb(dst, sk, skb, wg->dev, &fl.saddr, &fl.daddr,
+	skb->dev = NULL;
+	wgc_udp_tunnel6_xmit_skb(dst, sk, skb, NULL, &fl.saddr, &fl.daddr,
 				 ds, ip6_dst_hoplimit(dst), 0, fl.fl6_sport,
 				 fl.fl6_dport, false, 0);
 	rcu_read_unlock_bh();
