@@ -71,12 +71,15 @@ def boot_session(sel: KernelSelection, crypto: str, debug_module: bool, command:
         return result.status
 
 
+# (what, command, text its output must contain)
 SMOKE_STEPS = (
-    ("load the module", "modprobe wireguard && cat /sys/module/wireguard/version"),
-    ("create an interface", "ip link add wg0 type wireguard && ip -d link show wg0"),
-    ("configure it with wg", "wg genkey > /tmp/k && wg set wg0 private-key /tmp/k listen-port 51820 "
-                             "&& wg show wg0 listening-port"),
-    ("delete it and unload", "ip link del wg0 && rmmod wireguard && ! test -d /sys/module/wireguard"),
+    ("load the module", "modprobe wireguard && cat /sys/module/wireguard/version", ""),
+    ("create an interface", "ip link add wg0 type wireguard && ip -d link show wg0", "wireguard"),
+    ("configure it with wg", "umask 077 && wg genkey > /tmp/k && wg set wg0 private-key /tmp/k listen-port 51820 "
+                             "&& wg show wg0 listen-port && test \"$(wg show wg0 public-key)\" = \"$(wg pubkey < /tmp/k)\" "
+                             "&& echo public-key-matches", "51820\npublic-key-matches"),
+    ("delete it and unload", "ip link del wg0 && rmmod wireguard && ! test -d /sys/module/wireguard && echo unloaded",
+     "unloaded"),
 )
 
 
@@ -90,13 +93,14 @@ def smoke(sel: KernelSelection, crypto: str) -> int:
     with start_guest(kb, module, [], log_dir) as vm:
         release = vm.run("uname -r", timeout=30).output.strip()
         print(f"guest kernel: {release}")
-        for what, cmd in SMOKE_STEPS:
+        for what, cmd, expected in SMOKE_STEPS:
             r = vm.run(cmd, timeout=120)
-            mark = "ok" if r.status == 0 else f"FAILED (exit {r.status})"
+            good = r.status == 0 and expected in r.output
+            mark = "ok" if good else f"FAILED (exit {r.status}{', expected ' + repr(expected) if r.status == 0 else ''})"
             print(f"  {what}: {mark}")
             for line in r.output.strip().splitlines()[-4:]:
                 print(f"      {line}")
-            failures += r.status != 0
+            failures += not good
     print("\nartefacts:")
     for name, path in (("kernel image", kb.image), ("kernel build", kb.build_dir), ("modules", kb.modules_root),
                        ("wireguard.ko", module.ko), ("compat.h", module.compat_h),
