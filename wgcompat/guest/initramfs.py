@@ -199,7 +199,8 @@ def download_debs(packages: Sequence[str]) -> list[Path]:
 def _key(packages: Sequence[str], compress: str, deb_names: Sequence[str] | None) -> str:
     h = hashlib.sha256()
     h.update(json.dumps({"v": BUILDER_VERSION, "packages": sorted(packages), "compress": compress,
-                         "files": [p.read_bytes().hex() for p in sorted(FILES.iterdir())]}).encode())
+                         "files": [hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(FILES.iterdir())],
+                         "builder": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()}).encode())
     if deb_names is not None:
         h.update(json.dumps(sorted(deb_names)).encode())
     return h.hexdigest()[:16]
