@@ -31,6 +31,10 @@ static size_t wg_mac2_offset(size_t len)
 	return len - WG_MAC_LEN;
 }
 
+/* Both handshake messages carry their sender index at offset 4. */
+static_assert(offsetof(struct wg_msg_initiation, sender_index) == 4);
+static_assert(offsetof(struct wg_msg_response, sender_index) == 4);
+
 static bool wg_is_handshake_len(size_t len)
 {
 	return len == sizeof(struct wg_msg_initiation) ||
@@ -209,9 +213,6 @@ int wg_cookie_reply_create(struct wg_cookie_checker *checker,
 		return -EINVAL;
 
 	reply->head.type = cpu_to_le32(WG_MSG_COOKIE_REPLY);
-	/* Both handshake messages carry their sender index at offset 4. */
-	static_assert(offsetof(struct wg_msg_initiation, sender_index) == 4);
-	static_assert(offsetof(struct wg_msg_response, sender_index) == 4);
 	memcpy(&reply->receiver_index, bytes + 4, sizeof(reply->receiver_index));
 	get_random_bytes(reply->nonce, sizeof(reply->nonce));
 

@@ -23,7 +23,6 @@
 #include <linux/types.h>
 #include <linux/build_bug.h>
 #include <linux/kernel.h>
-#include <linux/minmax.h>
 #include <linux/time64.h>
 #include <linux/ktime.h>
 #include <linux/string.h>

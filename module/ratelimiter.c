@@ -17,7 +17,7 @@
 #include <linux/in6.h>
 #include <linux/jiffies.h>
 #include <linux/log2.h>
-#include <linux/minmax.h>
+#include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rculist.h>

@@ -14,7 +14,7 @@
  */
 #include <linux/bitops.h>
 #include <linux/bitmap.h>
-#include <linux/minmax.h>
+#include <linux/kernel.h>
 #include "replay.h"
 
 #define WG_REPLAY_WORDS		(WG_REPLAY_BITS / BITS_PER_LONG)
