@@ -697,7 +697,7 @@ fail:
 struct wg_keypair *wg_keypair_get_live(struct wg_keypair *kp)
 {
 	RCU_LOCKDEP_WARN(!rcu_read_lock_bh_held() && !rcu_read_lock_held(),
-			 "wg_keypair_get_live outside RCU");
+			 "keypair lookup outside an RCU read section");
 	if (!kp || !kref_get_unless_zero(&kp->refcount))
 		return NULL;
 	return kp;

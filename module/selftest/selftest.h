@@ -30,9 +30,9 @@ bool wg_selftest_handshake(void);	/* also HMAC/KDF/TAI64N checks */
 static inline bool wg_selftest_report(const char *name, bool ok)
 {
 	if (ok)
-		printk(KERN_INFO "wireguard: selftest %s: pass\n", name);
+		pr_info("wireguard: selftest %s: pass\n", name);
 	else
-		printk(KERN_ERR "wireguard: selftest %s: FAIL\n", name);
+		pr_err("wireguard: selftest %s: FAIL\n", name);
 	return ok;
 }
 
@@ -43,7 +43,7 @@ static inline bool wg_selftest_report(const char *name, bool ok)
 #define WG_CHECK(name, failures, cond) do {				\
 	if (!(cond)) {							\
 		(failures)++;						\
-		printk(KERN_ERR "wireguard: selftest %s: check failed: %s (%s:%d)\n", \
+		pr_err("wireguard: selftest %s: check failed: %s (%s:%d)\n", \
 		       name, #cond, __FILE__, __LINE__);		\
 	}								\
 } while (0)
