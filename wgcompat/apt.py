@@ -129,7 +129,16 @@ class AptEnv:
         self._apt("update", what="update the package lists")
 
     def candidates(self, package: str) -> list[str]:
-        """Versions of ``package`` this suite offers, newest first (empty if none)."""
+        """Versions of ``package`` this suite offers, newest first (empty if none).
+
+        apt-cache takes seconds on a private state, so the answer is kept until
+        the package lists change (``update`` rewrites them).
+        """
+        lists = self.root / "lists"
+        stamp = max((p.stat().st_mtime_ns for p in lists.glob("*_Packages*")), default=0)
+        memo = self.root / "cache" / f"candidates-{package}-{stamp}.txt"
+        if stamp and memo.is_file():
+            return memo.read_text().split()
         cmd = ["apt-cache", *self._options(), "madison", package]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         out = []
@@ -137,6 +146,13 @@ class AptEnv:
             parts = [p.strip() for p in line.split("|")]
             if len(parts) >= 2 and parts[0] == package:
                 out.append(parts[1])
+        if stamp and proc.returncode == 0:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            for old in memo.parent.glob(f"candidates-{package}-*.txt"):
+                old.unlink(missing_ok=True)
+            tmp = memo.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text("\n".join(out))
+            tmp.rename(memo)
         return out
 
     def search_names(self, pattern: str) -> list[str]:

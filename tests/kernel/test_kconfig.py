@@ -69,3 +69,15 @@ def test_kconfig_symbols_are_read_from_the_tree(tmp_path):
 def test_repository_fragments_parse():
     for path in KCONFIGS.glob("*.config"):
         assert kconfig.parse_fragment(path).values, path
+
+
+def test_symbol_scan_is_cached_per_tree_and_refreshed_when_the_tree_changes(tmp_path):
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    tree.mkdir()
+    write(tree / "Makefile", "VERSION = 6\n")
+    write(tree / "Kconfig", "config FOO\n")
+    assert kconfig.kconfig_symbols(tree, cache) == {"FOO"}
+    write(tree / "Kconfig.extra", "config HIDDEN_FROM_CACHE\n")
+    assert kconfig.kconfig_symbols(tree, cache) == {"FOO"}, "second scan must come from the cache"
+    write(tree / "Kconfig", "config FOO\nconfig BAR\n")  # the tree changed
+    assert kconfig.kconfig_symbols(tree, cache) == {"FOO", "BAR", "HIDDEN_FROM_CACHE"}

@@ -158,7 +158,7 @@ def check_build_tools() -> None:
 
 def build_kernel(request: KernelBuildRequest, progress: Progress = lambda _: None) -> KernelBuild:
     src = request.source.path
-    symbols = kconfig.kconfig_symbols(src)
+    symbols = kconfig.kconfig_symbols(src, cache_dir=paths.cache_root() / "kconfig-symbols")
     merged = kconfig.merge(kconfig.select_fragments(request.flavour, symbols))
     key = build_key(request, merged)
     root = paths.kernels_dir()

@@ -15,6 +15,7 @@ value must have survived; a dropped option is an error naming it.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,12 +66,32 @@ def parse_fragment(path: Path) -> Fragment:
     return Fragment(path, tuple(requires), tuple(excludes), tuple(values))
 
 
-def kconfig_symbols(src: Path) -> set[str]:
-    """Every symbol defined by a Kconfig file of the tree."""
+def kconfig_symbols(src: Path, cache_dir: Path | None = None) -> set[str]:
+    """Every symbol defined by a Kconfig file of the tree.
+
+    Walking a whole tree takes seconds, so with ``cache_dir`` the result is
+    kept per tree, keyed by its path and the size and mtime of its top
+    Makefile and Kconfig (what changes when a tree is replaced or updated).
+    """
+    stamp = ""
+    if cache_dir is not None:
+        parts = [str(src.resolve())]
+        for top in ("Makefile", "Kconfig"):
+            st = (src / top).stat()
+            parts.append(f"{st.st_size}:{st.st_mtime_ns}")
+        stamp = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
+        cached = cache_dir / f"{stamp}.txt"
+        if cached.is_file():
+            return set(cached.read_text().split())
     symbols: set[str] = set()
     for kconfig in src.rglob("Kconfig*"):
         if kconfig.is_file():
             symbols.update(_SYMBOL.findall(kconfig.read_text(errors="replace")))
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cache_dir / f".{stamp}.{os.getpid()}"
+        tmp.write_text("\n".join(sorted(symbols)))
+        tmp.rename(cache_dir / f"{stamp}.txt")
     return symbols
 
 

@@ -168,11 +168,11 @@ class DebianProvider:
     def fetch(self, candidate: Candidate) -> SourceTree:
         suite, spec = candidate.detail.split(":", 1)
         package, version = spec.split("=", 1)
-        env = apt_env(paths.cache_root(), suite)
-        _ensure_lists(env)
-        deb = _cached_deb(env, package, version) or env.download_exact(package, version)
         dest = paths.sources_dir() / f"linux-{candidate.release}-debian"
         if not (dest / "Makefile").is_file():
+            env = apt_env(paths.cache_root(), suite)
+            _ensure_lists(env)
+            deb = _cached_deb(env, package, version) or env.download_exact(package, version)
             tarball = _tarball_from_deb(deb, package, dest.parent)
             try:
                 _extract_tarball(tarball, dest, candidate.release)
