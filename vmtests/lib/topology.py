@@ -1,0 +1,533 @@
+"""Build network topologies in a guest so each test reads as its scenario.
+
+A ``Topology`` owns every namespace it creates and deletes them (and the
+processes left inside them) when it closes, whether the test passed or not::
+
+    with Topology(vm, "basic") as topo:
+        outer = topo.netns("outer")
+        a, b = topo.netns("a"), topo.netns("b")
+        wa = topo.wireguard(a, created_in=outer, listen_port=51820, addresses=["10.9.0.1/24"])
+        wb = topo.wireguard(b, created_in=outer, listen_port=51821, addresses=["10.9.0.2/24"])
+        wa.add_peer(wb, allowed_ips=["10.9.0.2/32"], endpoint="127.0.0.1:51821")
+        ...
+
+Everything runs through ``vm.run(cmd, timeout) -> (status, output)`` (bash in
+the guest, stdout and stderr merged). Helpers parse what ``wg`` and ``ip``
+print into Python values so the tests compare numbers, not strings.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+import shlex
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+
+
+class Guest(Protocol):
+    def run(self, cmd: str, timeout: float = ...) -> Any: ...
+
+
+class GuestCommandError(AssertionError):
+    """A guest command that had to succeed did not; names the command and its output."""
+
+    def __init__(self, cmd: str, status: int, output: str) -> None:
+        self.cmd, self.status, self.output = cmd, status, output
+        super().__init__(f"guest command failed (exit {status}): {cmd}\n--- output ---\n{output.rstrip()}")
+
+
+class WaitTimeout(AssertionError):
+    pass
+
+
+@dataclass(frozen=True)
+class Result:
+    status: int
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 0
+
+
+def run(vm: Guest, cmd: str, timeout: float = 60.0) -> Result:
+    r = vm.run(cmd, timeout=timeout)
+    return Result(int(r.status), str(r.output).replace("\r\n", "\n"))
+
+
+def sh(vm: Guest, cmd: str, timeout: float = 60.0) -> str:
+    """Run ``cmd`` in the guest; raise ``GuestCommandError`` unless it exits 0. Returns its output."""
+    r = run(vm, cmd, timeout)
+    if r.status != 0:
+        raise GuestCommandError(cmd, r.status, r.output)
+    return r.output
+
+
+def wait_until(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.2) -> T:
+    """Poll ``predicate`` until it returns a truthy value, and return that value.
+
+    ``what`` names the condition in the failure message, with the last value seen.
+    The pause between polls only spaces the polls out; the condition is what ends the wait.
+    """
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        last = predicate()
+        if last:
+            return last
+        if time.monotonic() >= deadline:
+            raise WaitTimeout(f"timed out after {timeout:g} s waiting for {what}; last value: {last!r}")
+        time.sleep(interval)
+
+
+# ---------------------------------------------------------------------------
+# What `wg show` and `ip` report, as Python values
+# ---------------------------------------------------------------------------
+
+def _none(value: str) -> str | None:
+    return None if value in ("(none)", "off", "") else value
+
+
+@dataclass(frozen=True)
+class PeerState:
+    public_key: str
+    preshared_key: str | None
+    endpoint: str | None
+    allowed_ips: tuple[str, ...]
+    latest_handshake: int          # unix seconds, 0 = never
+    rx_bytes: int
+    tx_bytes: int
+    persistent_keepalive: int | None
+
+
+@dataclass(frozen=True)
+class DeviceState:
+    private_key: str | None
+    public_key: str | None
+    listen_port: int
+    fwmark: int | None
+    peers: dict[str, PeerState]
+
+
+def parse_dump(text: str) -> DeviceState:
+    """Parse ``wg show <if> dump`` (tab-separated: the device line, then one line per peer)."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise ValueError("empty `wg show dump` output")
+    dev = lines[0].split("\t")
+    if len(dev) != 4:
+        raise ValueError(f"unexpected device line in `wg show dump`: {lines[0]!r}")
+    fwmark = _none(dev[3])
+    peers: dict[str, PeerState] = {}
+    for ln in lines[1:]:
+        f = ln.split("\t")
+        if len(f) != 8:
+            raise ValueError(f"unexpected peer line in `wg show dump`: {ln!r}")
+        ips = _none(f[3])
+        keepalive = _none(f[7])
+        peers[f[0]] = PeerState(
+            public_key=f[0], preshared_key=_none(f[1]), endpoint=_none(f[2]),
+            allowed_ips=tuple(ips.split(",")) if ips else (),
+            latest_handshake=int(f[4]), rx_bytes=int(f[5]), tx_bytes=int(f[6]),
+            persistent_keepalive=int(keepalive) if keepalive else None)
+    return DeviceState(private_key=_none(dev[0]), public_key=_none(dev[1]), listen_port=int(dev[2]),
+                       fwmark=int(fwmark, 0) if fwmark else None, peers=peers)
+
+
+def parse_key_values(text: str) -> dict[str, int]:
+    """Lines ``<key>\\t<number>`` (``wg show latest-handshakes``, ``transfer``'s first column...)."""
+    out: dict[str, int] = {}
+    for ln in text.splitlines():
+        f = ln.split()
+        if len(f) >= 2:
+            out[f[0]] = int(f[1])
+    return out
+
+
+@dataclass(frozen=True)
+class Counters:
+    """/sys/class/net/<if>/statistics, the subset the tests look at."""
+
+    rx_bytes: int
+    tx_bytes: int
+    rx_packets: int
+    tx_packets: int
+    rx_errors: int
+    tx_errors: int
+    rx_dropped: int
+    tx_dropped: int
+    raw: dict[str, int] = field(default_factory=dict, compare=False)
+
+
+def parse_counters(text: str) -> Counters:
+    raw: dict[str, int] = {}
+    for ln in text.splitlines():
+        name, sep, value = ln.strip().partition(":")
+        if sep and value.strip().isdigit():
+            raw[name.rsplit("/", 1)[-1]] = int(value)
+    return Counters(**{k: raw.get(k, 0) for k in ("rx_bytes", "tx_bytes", "rx_packets", "tx_packets", "rx_errors",
+                                                  "tx_errors", "rx_dropped", "tx_dropped")}, raw=raw)
+
+
+@dataclass(frozen=True)
+class PingResult:
+    transmitted: int
+    received: int
+    output: str
+
+
+_PING_STATS = re.compile(r"(\d+) packets transmitted, (\d+) (?:packets )?received")
+
+
+def parse_ping(output: str) -> PingResult:
+    m = _PING_STATS.search(output)
+    if not m:
+        return PingResult(0, 0, output)
+    return PingResult(int(m.group(1)), int(m.group(2)), output)
+
+
+# ---------------------------------------------------------------------------
+# Namespaces, interfaces, peers
+# ---------------------------------------------------------------------------
+
+_ids = itertools.count(1)
+
+
+class Netns:
+    """A network namespace in the guest, with lo up."""
+
+    def __init__(self, topo: Topology, name: str) -> None:
+        self.topo = topo
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Netns({self.name})"
+
+    def wrap(self, cmd: str) -> str:
+        return f"ip netns exec {self.name} bash -c {shlex.quote(cmd)}"
+
+    def run(self, cmd: str, timeout: float = 60.0) -> Result:
+        return run(self.topo.vm, self.wrap(cmd), timeout)
+
+    def sh(self, cmd: str, timeout: float = 60.0) -> str:
+        return sh(self.topo.vm, self.wrap(cmd), timeout)
+
+    def ping(self, address: str, count: int = 1, interval: float = 0.2, size: int | None = None,
+             wait: float = 2.0, extra: str = "") -> PingResult:
+        """Ping and report what came back (never raises on loss)."""
+        size_opt = f" -s {size}" if size is not None else ""
+        cmd = f"ping -n -q -c {count} -i {interval:g} -W {wait:g}{size_opt} {extra} {address}"
+        r = self.run(cmd, timeout=30 + count * (interval + wait))
+        return parse_ping(r.output)
+
+    def ping_ok(self, address: str, **kw: Any) -> PingResult:
+        """Ping once (or ``count`` times) and require every reply."""
+        res = self.ping(address, **kw)
+        if res.transmitted == 0 or res.received != res.transmitted:
+            raise AssertionError(f"ping {address} from {self.name}: {res.received}/{res.transmitted} replies\n"
+                                 f"{res.output.rstrip()}")
+        return res
+
+    def wait_ping(self, address: str, timeout: float = 30.0, what: str | None = None) -> PingResult:
+        """Ping until one reply arrives (the first packets may wait for a handshake or a route)."""
+        return wait_until(lambda: (r := self.ping(address, count=1, wait=1)).received == 1 and r,
+                          timeout, what or f"a ping reply from {address} in {self.name}", interval=0)
+
+    def counters(self, dev: str) -> Counters:
+        return parse_counters(self.sh(f"grep -H . /sys/class/net/{dev}/statistics/*"))
+
+    def link_exists(self, dev: str) -> bool:
+        return self.run(f"test -e /sys/class/net/{dev}").ok
+
+    def addr(self, dev: str, *cidrs: str) -> None:
+        self.sh("; ".join(f"ip addr add {c} dev {dev}" + (" nodad" if ":" in c else "") for c in cidrs)
+                + f"; ip link set {dev} up")
+
+    def route(self, spec: str) -> None:
+        self.sh(f"ip {'-6 ' if ':' in spec.split()[0] else ''}route add {spec}")
+
+    def sysctl(self, **values: str | int) -> None:
+        self.sh("; ".join(f"sysctl -qw {k.replace('__', '.')}={v}" for k, v in values.items()))
+
+    def spawn(self, cmd: str, log: str | None = None) -> int:
+        """Start ``cmd`` in the background in this namespace; returns its pid. Killed when the topology closes."""
+        log = log or "/dev/null"
+        out = self.sh(f"setsid {cmd} >{log} 2>&1 </dev/null & echo $!")
+        pid = int(out.strip().splitlines()[-1])
+        self.topo.pids.append(pid)
+        return pid
+
+
+@dataclass
+class Keypair:
+    private: str
+    public: str
+
+
+class WgInterface:
+    """A WireGuard interface: where it lives, its keys, its configuration and what `wg` shows of it."""
+
+    def __init__(self, topo: Topology, ns: Netns, name: str, keys: Keypair | None,
+                 listen_port: int | None, created_in: Netns) -> None:
+        self.topo, self.ns, self.name = topo, ns, name
+        self.keys = keys
+        self.listen_port = listen_port
+        self.created_in = created_in
+
+    def __repr__(self) -> str:
+        return f"WgInterface({self.ns.name}/{self.name})"
+
+    @property
+    def public_key(self) -> str:
+        assert self.keys is not None, f"{self} has no key"
+        return self.keys.public
+
+    def wg(self, args: str, timeout: float = 60.0) -> str:
+        return self.ns.sh(f"wg {args}", timeout)
+
+    def try_wg(self, args: str, timeout: float = 60.0) -> Result:
+        return self.ns.run(f"wg {args}", timeout)
+
+    def set(self, args: str) -> None:
+        self.wg(f"set {self.name} {args}")
+
+    def set_private_key(self, keys: Keypair) -> None:
+        self.ns.sh(f"wg set {self.name} private-key <(printf '%s\\n' {shlex.quote(keys.private)})")
+        self.keys = keys
+
+    def create_command(self, addresses: Iterable[str] = (), up: bool = True) -> str:
+        """The guest command that creates this interface in its home netns and moves it to its netns."""
+        home, ns, name = self.created_in, self.ns, self.name
+        steps = [f"ip -n {home.name} link add {name} type wireguard"]
+        if home is not ns:
+            steps.append(f"ip -n {home.name} link set {name} netns {ns.name}")
+        wg_args = []
+        if self.keys:
+            wg_args.append(f"private-key <(printf '%s\\n' {shlex.quote(self.keys.private)})")
+        if self.listen_port is not None:
+            wg_args.append(f"listen-port {self.listen_port}")
+        if wg_args:
+            steps.append(ns.wrap(f"wg set {name} " + " ".join(wg_args)))
+        for cidr in addresses:
+            steps.append(f"ip -n {ns.name} addr add {cidr} dev {name}" + (" nodad" if ":" in cidr else ""))
+        if up:
+            steps.append(f"ip -n {ns.name} link set {name} up")
+        return " && ".join(steps)
+
+    def add_peer_command(self, peer: WgInterface | str, allowed_ips: Sequence[str] = (), endpoint: str | None = None,
+                         preshared_key: str | None = None, persistent_keepalive: int | None = None) -> str:
+        pub = peer if isinstance(peer, str) else peer.public_key
+        args = [f"peer {pub}"]
+        if allowed_ips:
+            args.append("allowed-ips " + ",".join(allowed_ips))
+        if endpoint:
+            args.append(f"endpoint {endpoint}")
+        if preshared_key:
+            args.append(f"preshared-key <(printf '%s\\n' {shlex.quote(preshared_key)})")
+        if persistent_keepalive is not None:
+            args.append(f"persistent-keepalive {persistent_keepalive}")
+        return self.ns.wrap(f"wg set {self.name} " + " ".join(args))
+
+    def add_peer(self, peer: WgInterface | str, allowed_ips: Sequence[str] = (), endpoint: str | None = None,
+                 preshared_key: str | None = None, persistent_keepalive: int | None = None) -> str:
+        """Configure ``peer`` (an interface or a public key) on this interface; returns its public key."""
+        sh(self.topo.vm, self.add_peer_command(peer, allowed_ips, endpoint, preshared_key, persistent_keepalive))
+        return peer if isinstance(peer, str) else peer.public_key
+
+    def remove_peer(self, peer: WgInterface | str) -> None:
+        pub = peer if isinstance(peer, str) else peer.public_key
+        self.set(f"peer {pub} remove")
+
+    def show(self) -> DeviceState:
+        return parse_dump(self.wg(f"show {self.name} dump"))
+
+    def peer(self, peer: WgInterface | str) -> PeerState:
+        pub = peer if isinstance(peer, str) else peer.public_key
+        state = self.show()
+        if pub not in state.peers:
+            raise AssertionError(f"{self} has no peer {pub}; peers: {sorted(state.peers)}")
+        return state.peers[pub]
+
+    def latest_handshakes(self) -> dict[str, int]:
+        return parse_key_values(self.wg(f"show {self.name} latest-handshakes"))
+
+    def transfer(self) -> dict[str, tuple[int, int]]:
+        """{public key: (rx bytes, tx bytes)} from ``wg show transfer``."""
+        out: dict[str, tuple[int, int]] = {}
+        for ln in self.wg(f"show {self.name} transfer").splitlines():
+            f = ln.split()
+            if len(f) == 3:
+                out[f[0]] = (int(f[1]), int(f[2]))
+        return out
+
+    def endpoints(self) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for ln in self.wg(f"show {self.name} endpoints").splitlines():
+            f = ln.split()
+            if len(f) == 2:
+                out[f[0]] = _none(f[1])
+        return out
+
+    def counters(self) -> Counters:
+        return self.ns.counters(self.name)
+
+    def wait_handshake(self, peer: WgInterface | str, timeout: float = 30.0, newer_than: int = 0) -> int:
+        """Wait until ``wg show latest-handshakes`` for ``peer`` is set (and newer than ``newer_than``)."""
+        pub = peer if isinstance(peer, str) else peer.public_key
+        return wait_until(lambda: (t := self.latest_handshakes().get(pub, 0)) > newer_than and t,
+                          timeout, f"a handshake with {pub} on {self}")
+
+
+class Topology:
+    """Namespaces, links and WireGuard interfaces for one test; ``close()`` deletes them all."""
+
+    def __init__(self, vm: Guest, label: str = "t") -> None:
+        self.vm = vm
+        self.prefix = f"{re.sub(r'[^a-z0-9]', '', label.lower())[:8] or 't'}{next(_ids)}"
+        self.namespaces: list[Netns] = []
+        self.pids: list[int] = []
+        self.workdir = f"/tmp/wgt-{self.prefix}"
+        sh(vm, f"mkdir -p {self.workdir}")
+
+    def __enter__(self) -> Topology:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def netns(self, name: str) -> Netns:
+        return self.netnses(name)[0]
+
+    def netnses(self, *names: str) -> list[Netns]:
+        """Create namespaces (lo up) in one round trip."""
+        made = [Netns(self, f"{self.prefix}-{n}") for n in names]
+        sh(self.vm, " && ".join(f"ip netns add {ns.name} && ip -n {ns.name} link set lo up" for ns in made))
+        self.namespaces.extend(made)
+        return made
+
+    def genkey(self) -> Keypair:
+        return self.genkeys(1)[0]
+
+    def genkeys(self, n: int) -> list[Keypair]:
+        """``n`` key pairs made by ``wg genkey``/``wg pubkey`` in the guest, in one round trip."""
+        out = sh(self.vm, f"for i in $(seq {n}); do k=$(wg genkey) && printf '%s %s\\n' \"$k\" \"$(printf '%s\\n' \"$k\" | wg pubkey)\"; done").split()
+        if len(out) != 2 * n:
+            raise AssertionError(f"wg genkey/pubkey printed {out!r}")
+        return [Keypair(private=out[2 * i], public=out[2 * i + 1]) for i in range(n)]
+
+    def genpsk(self) -> str:
+        return sh(self.vm, "wg genpsk").split()[-1]
+
+    def veth(self, a: Netns, a_name: str, b: Netns, b_name: str) -> None:
+        sh(self.vm, f"ip link add {a_name} netns {a.name} type veth peer name {b_name} netns {b.name} && "
+                    f"ip -n {a.name} link set {a_name} up && ip -n {b.name} link set {b_name} up")
+
+    def wireguard(self, ns: Netns, name: str = "wg0", created_in: Netns | None = None,
+                  listen_port: int | None = None, addresses: Iterable[str] = (), keys: Keypair | None = None,
+                  with_key: bool = True, up: bool = True) -> WgInterface:
+        """A WireGuard interface living in ``ns``; created in ``created_in`` (where its UDP socket stays)."""
+        keys = keys or (self.genkey() if with_key else None)
+        iface = WgInterface(self, ns, name, keys, listen_port, created_in or ns)
+        sh(self.vm, iface.create_command(addresses, up))
+        return iface
+
+    def alive(self, pid: int) -> bool:
+        """Whether process ``pid`` still runs (a zombie counts as finished)."""
+        return run(self.vm, f"[ -e /proc/{pid} ] && ! grep -q ') Z' /proc/{pid}/stat").ok
+
+    def put_text(self, path: str, text: str) -> None:
+        """Write ``text`` to ``path`` in the guest (base64 in chunks, so any size and any bytes pass)."""
+        data = base64.b64encode(text.encode()).decode()
+        sh(self.vm, f": > {path}.b64")
+        for part in chunks(data, 32768):
+            sh(self.vm, f"printf '%s' '{part}' >> {path}.b64")
+        sh(self.vm, f"base64 -d {path}.b64 > {path} && rm -f {path}.b64")
+
+    def close(self) -> None:
+        cmds = []
+        if self.pids:
+            cmds.append(f"kill -9 {' '.join(str(p) for p in self.pids)} 2>/dev/null")
+        for ns in self.namespaces:
+            cmds.append(f"pids=$(ip netns pids {ns.name} 2>/dev/null); [ -n \"$pids\" ] && kill -9 $pids")
+        for ns in reversed(self.namespaces):
+            cmds.append(f"ip netns del {ns.name}")
+        cmds.append(f"rm -rf {self.workdir}")
+        # one round trip; each step may fail without stopping the rest
+        run(self.vm, "; ".join(cmds) + "; true", timeout=120)
+        self.namespaces.clear()
+        self.pids.clear()
+
+
+# ---------------------------------------------------------------------------
+# The usual two-peer set-up
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Pair:
+    """Two peers A and B in namespaces ``a`` and ``b``; both UDP sockets live in ``outer``.
+
+    Inner addresses: A 10.9.0.1 / fd09::1, B 10.9.0.2 / fd09::2. Outer endpoints on
+    ``outer``'s loopback (127.0.0.1 or ::1) at ``port_a`` and ``port_b``.
+    """
+
+    topo: Topology
+    outer: Netns
+    a: Netns
+    b: Netns
+    wa: WgInterface
+    wb: WgInterface
+    port_a: int
+    port_b: int
+    loopback: str
+
+    A4, B4, A6, B6 = "10.9.0.1", "10.9.0.2", "fd09::1", "fd09::2"
+
+    def endpoint(self, port: int) -> str:
+        return f"[{self.loopback}]:{port}" if ":" in self.loopback else f"{self.loopback}:{port}"
+
+    @property
+    def endpoint_a(self) -> str:
+        return self.endpoint(self.port_a)
+
+    @property
+    def endpoint_b(self) -> str:
+        return self.endpoint(self.port_b)
+
+
+def two_peers(topo: Topology, outer_family: int = 4, connect: bool = True, port_a: int = 10001,
+              port_b: int = 10002, psk: str | None = None, keepalive_a: int | None = None) -> Pair:
+    """The usual set-up (see ``Pair``), built in a few round trips."""
+    outer, a, b = topo.netnses("outer", "a", "b")
+    ka, kb = topo.genkeys(2)
+    wa = WgInterface(topo, a, "wg0", ka, port_a, outer)
+    wb = WgInterface(topo, b, "wg0", kb, port_b, outer)
+    pair = Pair(topo, outer, a, b, wa, wb, port_a, port_b, "127.0.0.1" if outer_family == 4 else "::1")
+    cmds = [wa.create_command([f"{Pair.A4}/24", f"{Pair.A6}/64"]),
+            wb.create_command([f"{Pair.B4}/24", f"{Pair.B6}/64"])]
+    if connect:
+        cmds.append(wa.add_peer_command(wb, [f"{Pair.B4}/32", f"{Pair.B6}/128"], endpoint=pair.endpoint_b,
+                                        preshared_key=psk, persistent_keepalive=keepalive_a))
+        cmds.append(wb.add_peer_command(wa, [f"{Pair.A4}/32", f"{Pair.A6}/128"], endpoint=pair.endpoint_a,
+                                        preshared_key=psk))
+    sh(topo.vm, " && ".join(cmds))
+    return pair
+
+
+def guest_has(vm: Guest, tool: str) -> bool:
+    return run(vm, f"command -v {shlex.quote(tool)} >/dev/null").ok
+
+
+def json_cmd(ns: Netns, cmd: str) -> Any:
+    return json.loads(ns.sh(cmd))
+
+
+def chunks(seq: Sequence[T], n: int) -> Iterator[Sequence[T]]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]

@@ -1,0 +1,125 @@
+"""Fixtures of the WireGuard scenario suite.
+
+--implementation ours|reference selects which WireGuard the scenarios drive:
+  ours       our wireguard.ko, installed in the guest's module path (the `vm` fixture)
+  reference  the kernel's own WireGuard, /lib/modules/reference/wireguard.ko, in a guest
+             that does not need our module to build
+
+Fixtures:
+  implementation  the chosen name
+  wg_vm           a shared guest with that implementation loaded (and the other unloaded)
+  topo            a fresh Topology on wg_vm for one test, torn down afterwards
+  fresh_wg_vm     a guest of its own for tests marked destructive
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_REPO = Path(__file__).resolve().parents[2]
+if str(_REPO) not in sys.path:
+    sys.path.insert(0, str(_REPO))
+
+from vmtests.lib.topology import Guest, Topology, run  # noqa: E402
+
+IMPLEMENTATIONS = ("ours", "reference")
+REFERENCE_KO = "/lib/modules/reference/wireguard.ko"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("wgcompat").addoption(
+        "--implementation", default="ours", choices=IMPLEMENTATIONS,
+        help="which WireGuard the scenarios run against: ours (default) or reference (the kernel's own)")
+
+
+@pytest.fixture(scope="session")
+def implementation(pytestconfig: pytest.Config) -> str:
+    return str(pytestconfig.getoption("--implementation", default="ours"))
+
+
+def _loaded_srcversion(vm: Guest) -> str | None:
+    r = run(vm, "cat /sys/module/wireguard/srcversion 2>/dev/null || "
+                "{ test -d /sys/module/wireguard && echo builtin; }", timeout=30)
+    value = r.output.strip()
+    return value or None
+
+
+def _srcversion_of(vm: Guest, path: str) -> str:
+    return run(vm, f"modinfo -F srcversion {path}", timeout=30).output.strip()
+
+
+def ensure_loaded(vm: Guest, implementation: str) -> None:
+    """Make ``implementation`` the loaded wireguard, unloading the other one first."""
+    if implementation == "reference":
+        if not run(vm, f"test -f {REFERENCE_KO}").ok:
+            pytest.skip(f"this kernel has no in-tree WireGuard to use as the reference ({REFERENCE_KO} is absent)")
+        wanted = _srcversion_of(vm, REFERENCE_KO)
+    else:
+        r = run(vm, "modinfo -n wireguard", timeout=30)
+        path = r.output.strip()
+        if r.status != 0 or "/updates/" not in path:
+            pytest.fail(f"our wireguard.ko is not installed in the guest (modinfo -n wireguard: {path!r})",
+                        pytrace=False)
+        wanted = _srcversion_of(vm, path)
+    current = _loaded_srcversion(vm)
+    if current == wanted:
+        return
+    if current is not None:
+        r = run(vm, "ip -o link show type wireguard | cut -d: -f2 | xargs -rn1 ip link del; rmmod wireguard",
+                timeout=120)
+        if r.status != 0:
+            pytest.fail(f"cannot unload the loaded wireguard ({current}) to load {implementation}: {r.output}",
+                        pytrace=False)
+    if implementation == "reference":
+        cmd = (f"deps=$(modinfo -F depends {REFERENCE_KO} | tr , ' '); "
+               f"{{ [ -z \"$deps\" ] || modprobe -a $deps; }} && insmod {REFERENCE_KO}")
+    else:
+        cmd = "modprobe wireguard"
+    r = run(vm, cmd, timeout=120)
+    if r.status != 0 or _loaded_srcversion(vm) != wanted:
+        pytest.fail(f"loading the {implementation} wireguard failed: {r.output.strip()}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def wg_vm(request: pytest.FixtureRequest, implementation: str) -> Iterator[Any]:
+    with contextlib.ExitStack() as stack:
+        if implementation == "ours":
+            vm = request.getfixturevalue("vm")
+        else:
+            from wgcompat.session import start_guest
+
+            kernel_build = request.getfixturevalue("kernel_build")
+            logs = request.getfixturevalue("console_logs")
+            vm = stack.enter_context(start_guest(kernel_build, None, [], logs / "reference-vm"))
+        ensure_loaded(vm, implementation)
+        yield vm
+
+
+@pytest.fixture
+def fresh_wg_vm(request: pytest.FixtureRequest, implementation: str) -> Iterator[Any]:
+    """A guest of its own (tests marked destructive), with the implementation loaded."""
+    with contextlib.ExitStack() as stack:
+        if implementation == "ours":
+            vm = request.getfixturevalue("fresh_vm")
+        else:
+            from wgcompat.session import start_guest
+
+            kernel_build = request.getfixturevalue("kernel_build")
+            logs = request.getfixturevalue("console_logs")
+            name = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.name)[:100]
+            vm = stack.enter_context(start_guest(kernel_build, None, [], logs / f"reference-{name}"))
+        ensure_loaded(vm, implementation)
+        yield vm
+
+
+@pytest.fixture
+def topo(request: pytest.FixtureRequest, wg_vm: Any, implementation: str) -> Iterator[Topology]:
+    ensure_loaded(wg_vm, implementation)
+    with Topology(wg_vm, request.node.originalname or request.node.name) as t:
+        yield t
