@@ -96,3 +96,14 @@ def test_blake2s_parameters_out_of_range_warn(wgc, outlen, keylen, warns):
     state = ctypes.create_string_buffer(wgc.blake2s_state_size)
     wgc.lib.wgc_blake2s_init_key(state, outlen, b"k" * keylen or None, keylen)
     assert wgc.warnings == before + (1 if warns else 0)
+
+
+@pytest.mark.parametrize("n", [0, 1, 16, 65, 1420])
+def test_aead_in_place_matches_out_of_place(wgc, n):
+    key, ad, counter = bytes(range(32)), b"header", 0x1122334455667788
+    pt = bytes((i * 13 + 5) & 0xFF for i in range(n))
+    buf = ctypes.create_string_buffer(pt, n + 16)
+    wgc.lib.wgc_chacha20poly1305_encrypt(buf, buf, n, ad, len(ad), counter, key)
+    assert buf.raw == wgc.encrypt(pt, ad, counter, key)
+    assert wgc.lib.wgc_chacha20poly1305_decrypt(buf, buf, n + 16, ad, len(ad), counter, key)
+    assert buf.raw[:n] == pt
