@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from wgcompat import paths
-from wgcompat.guest.console import CommandTimeout
+from wgcompat.guest.console import BootHang, BootPanic, CommandTimeout
 from wgcompat.guest.vm import GuestVM, KernelSplat, wired_vms
 
 pytestmark = pytest.mark.vm
@@ -101,3 +101,21 @@ def test_two_wired_guests_reach_each_other(kernel: BootKernel, log_dir: Path) ->
         r = a.run("ping -c 2 -W 10 10.77.0.2", timeout=120)
         assert r.status == 0, r.output
         assert b.run("hostname", timeout=30).output.strip() == "vm2"
+
+
+def test_a_guest_that_panics_at_boot_is_reported_as_a_panic(kernel: BootKernel, log_dir: Path) -> None:
+    # no /init to run and no root device: the kernel panics ("VFS: Unable to mount root fs")
+    with pytest.raises(BootPanic) as err:
+        with GuestVM(kernel.image, log_dir=log_dir, cmdline_extra="rdinit=/nonexistent root=/dev/nonexistent"):
+            pass
+    assert "guest panicked during boot" in str(err.value)
+    assert "Kernel panic" in err.value.tail
+
+
+def test_a_guest_that_never_gets_ready_is_reported_as_a_hang(kernel: BootKernel, log_dir: Path) -> None:
+    # the shell is served on a port nobody reads: the ready marker never comes
+    with pytest.raises(BootHang) as err:
+        with GuestVM(kernel.image, log_dir=log_dir, cmdline_extra="wgcompat.shell=ttyS0", boot_timeout=20):
+            pass
+    assert "guest hung during boot" in str(err.value)
+    assert "Linux version" in (log_dir / "console.log").read_text()

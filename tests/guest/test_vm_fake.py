@@ -78,6 +78,8 @@ def test_a_kernel_warning_during_a_command_raises_kernelsplat_quoting_it(fake_qe
         assert [r.kind for r in err.value.reports] == ["WARNING"]
         assert "wg_peer_put+0x5a/0x70" in str(err.value)
         assert err.value.result is not None and err.value.result.output == "done\n"
+        log_lines = (tmp_path / "logs/console.log").read_text().splitlines()
+        assert log_lines[err.value.reports[0].line - 1].endswith("WARNING: CPU: 1 PID: 99 at drivers/net/wireguard/peer.c:88 wg_peer_put+0x5a/0x70")
         # reported once: the next command is clean, and the VM still works
         assert vm.run("echo after", timeout=30).output == "after\n"
 

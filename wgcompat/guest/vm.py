@@ -23,6 +23,7 @@ closes.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import ctypes
 import json
 import os
@@ -256,7 +257,7 @@ class GuestVM:
         try:
             result = console.run(cmd, timeout=timeout, token=token)
         except CommandTimeout as exc:
-            reports = klog.find_reports(self.console_log.read(self._scanned))
+            reports = self._absolute(klog.find_reports(self.console_log.read(self._scanned)), self._scanned)
             if reports:
                 raise KernelSplat(cmd, reports, self.console_log.path) from exc
             raise
@@ -264,20 +265,28 @@ class GuestVM:
             deadline = time.monotonic() + 5
             while self.child is not None and self.child.isalive() and time.monotonic() < deadline:
                 time.sleep(0.05)  # let QEMU finish writing the panic before reading it
-            reports = klog.find_reports(self.console_log.read(self._scanned))
+            reports = self._absolute(klog.find_reports(self.console_log.read(self._scanned)), self._scanned)
             if reports:
                 raise KernelSplat(cmd, reports, self.console_log.path) from exc
             raise
-        end = self.console_log.wait_for(SYNC_PREFIX + token, self._scanned, SYNC_TIMEOUT)
-        text = self.console_log.read(self._scanned, end)
+        start = self._scanned
+        end = self.console_log.wait_for(SYNC_PREFIX + token, start, SYNC_TIMEOUT)
+        text = self.console_log.read(start, end)
         if end is not None:
             self._scanned = end
         else:
             self._scanned += len(text.encode())
-        reports = klog.find_reports(text)
+        reports = self._absolute(klog.find_reports(text), start)
         if reports and check_kernel:
             raise KernelSplat(cmd, reports, self.console_log.path, result)
         return result
+
+    def _absolute(self, reports: list[klog.KernelReport], offset: int) -> list[klog.KernelReport]:
+        """Reports found in the log from byte ``offset`` on, with line numbers of the whole log."""
+        if not reports:
+            return reports
+        before = self.console_log.read(0, offset).count("\n")
+        return [dataclasses.replace(r, line=r.line + before) for r in reports]
 
     def check(self, cmd: str, timeout: float = 60.0) -> str:
         """Run ``cmd`` and return its output; a non-zero status raises UserError."""
