@@ -44,21 +44,40 @@ void wgc_aead_init(struct wgc_aead_ctx *a, const u8 key[32],
 	a->ct_len = 0;
 }
 
+/* Both passes over one chunk while it is still in the L1 cache. */
+#define WGC_AEAD_CHUNK 4096
+
 void wgc_aead_encrypt_update(struct wgc_aead_ctx *a, u8 *dst, const u8 *src,
 			     size_t len)
 {
-	wgc_chacha20_crypt(&a->chacha, dst, src, len);
-	wgc_poly1305_update(&a->poly, dst, len);
+	size_t n;
+
 	a->ct_len += len;
+	while (len) {
+		n = min_t(size_t, len, WGC_AEAD_CHUNK);
+		wgc_chacha20_crypt(&a->chacha, dst, src, n);
+		wgc_poly1305_update(&a->poly, dst, n);
+		dst += n;
+		src += n;
+		len -= n;
+	}
 }
 
 void wgc_aead_decrypt_update(struct wgc_aead_ctx *a, u8 *dst, const u8 *src,
 			     size_t len)
 {
-	/* authenticate first: dst may be src */
-	wgc_poly1305_update(&a->poly, src, len);
-	wgc_chacha20_crypt(&a->chacha, dst, src, len);
+	size_t n;
+
 	a->ct_len += len;
+	while (len) {
+		n = min_t(size_t, len, WGC_AEAD_CHUNK);
+		/* authenticate first: dst may be src */
+		wgc_poly1305_update(&a->poly, src, n);
+		wgc_chacha20_crypt(&a->chacha, dst, src, n);
+		dst += n;
+		src += n;
+		len -= n;
+	}
 }
 
 void wgc_aead_final(struct wgc_aead_ctx *a, u8 tag[16])
