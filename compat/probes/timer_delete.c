@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * probe: timer_delete
+ * define: WGC_HAVE_TIMER_DELETE
+ * kind: compile
+ * detects: timer_delete() (new name of del_timer())
+ * when: 6.2 (new names for del_timer_sync/del_timer)
+ */
+#include <linux/timer.h>
+
+int wgc_probe(struct timer_list *t);
+int wgc_probe(struct timer_list *t)
+{
+	return timer_delete(t);
+}

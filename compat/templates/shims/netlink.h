@@ -1,0 +1,40 @@
+/* ---- netlink: rtnl newlink, generic netlink ---------------------------------------- */
+/*
+ * WGC_RTNL_NEWLINK(name, impl) defines "static int name(...)" with this kernel's
+ * rtnl_link_ops.newlink signature; it calls
+ *	int impl(struct net *link_net, struct net_device *dev, struct netlink_ext_ack *extack)
+ */
+#if WGC_HAVE_RTNL_NEWLINK_PARAMS
+#define WGC_RTNL_NEWLINK(name, impl)						\
+static int name(struct net_device *dev, struct rtnl_newlink_params *params,	\
+		struct netlink_ext_ack *extack)					\
+{										\
+	return impl(rtnl_newlink_link_net(params), dev, extack);		\
+}
+#else
+#define WGC_RTNL_NEWLINK(name, impl)						\
+static int name(struct net *src_net, struct net_device *dev,			\
+		struct nlattr *tb[], struct nlattr *data[],			\
+		struct netlink_ext_ack *extack)					\
+{										\
+	return impl(src_net, dev, extack);					\
+}
+#endif
+
+/* Inside a struct genl_family initialiser. */
+#if WGC_HAVE_GENL_RESV_START_OP
+#define WGC_GENL_RESV_START_OP(op) .resv_start_op = (op),
+#else
+#define WGC_GENL_RESV_START_OP(op)
+#endif
+
+/* The parsed attributes of a dump request, in .start/.dumpit: only ->attrs may be read. */
+#if WGC_HAVE_GENL_INFO_DUMP
+#define wgc_genl_info_dump(cb) genl_info_dump(cb)
+#elif WGC_HAVE_GENL_DUMPIT_INFO
+#define wgc_genl_info_dump(cb) genl_dumpit_info(cb)
+#endif
+
+#if !WGC_HAVE_NLA_POLICY_MIN_LEN
+#define NLA_POLICY_MIN_LEN(_len) { .type = NLA_MIN_LEN, .len = (_len) }
+#endif

@@ -1,0 +1,5 @@
+import sys
+
+from wgcompat.compat.cli import main
+
+sys.exit(main())

@@ -1,0 +1,222 @@
+"""generate(CompatRequest) -> CompatResult: probe a kernel (or reuse cached answers), render.
+
+Contract 3 of docs/architecture.md. Probe answers are cached per kernel build identity: a
+hash of the kernel's version string, .config and Module.symvers, the probe sources and the
+compiler used. A cached run compiles nothing. Cache entries are written to a temporary
+directory and renamed into place, so a crash or a concurrent run never leaves half an entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from wgcompat.compat.catalogue import Catalogue, load_catalogue
+from wgcompat.compat.render import Derived, RenderInput, RenderProbe, render
+from wgcompat.compat.runner import run_probes
+from wgcompat.compat.tree import KernelTree, choose_cc
+from wgcompat.errors import UserError
+from wgcompat.paths import cache_root
+
+# Bump when the meaning of cached results changes (runner flags, result format).
+GENERATOR_VERSION = "1"
+RESULTS_FILE = "results.json"
+
+
+@dataclass(frozen=True)
+class CompatRequest:
+    kernel_dir: Path
+    output_dir: Path
+    crypto: Literal["auto", "bundled"] = "auto"
+    cache_dir: Path = field(default_factory=lambda: cache_root() / "compat")
+    cc: str | None = None  # compiler for the probes; default: the kernel's own, else gcc
+    jobs: int | None = None  # parallel compile jobs; default: all cores
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    name: str
+    kind: str  # control | compile | header | symbol | kconfig
+    define: str | None
+    present: bool
+    seconds: float  # compile time of this probe (0 for symbol/kconfig probes)
+    detail: str  # "compiles", the first compiler error, "EXPORT_SYMBOL_GPL in vmlinux", "CONFIG_X=m"
+    log: Path | None = None  # the compiler's output for this probe, kept in the cache
+
+
+@dataclass(frozen=True)
+class CompatResult:
+    compat_h: Path
+    compat_mk: Path
+    probes: list[ProbeResult]
+    cached: bool
+    seconds: float
+    release: str = ""
+    kernel_dir: Path | None = None
+    crypto: str = ""  # "kernel" or "bundled"
+    crypto_reason: str = ""
+    derived: list[Derived] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    dropped_cflags: list[str] = field(default_factory=list)
+    cache_entry: Path | None = None
+
+
+def cache_key(tree: KernelTree, catalogue: Catalogue, cc: str) -> str:
+    sha = hashlib.sha256()
+    for part in (GENERATOR_VERSION, tree.identity(), catalogue.digest, cc):
+        sha.update(part.encode())
+        sha.update(b"\0")
+    return sha.hexdigest()
+
+
+def generate(request: CompatRequest) -> CompatResult:
+    started = time.monotonic()
+    if request.crypto not in ("auto", "bundled"):
+        raise UserError(f"unknown crypto choice {request.crypto!r}", "use --crypto auto or --crypto bundled")
+    catalogue = load_catalogue()
+    tree = KernelTree.open(request.kernel_dir)
+    cc, notes = choose_cc(tree, request.cc)
+    key = cache_key(tree, catalogue, cc)
+    entry = Path(request.cache_dir) / key
+
+    stored = _load_entry(entry)
+    cached = stored is not None
+    if stored is None:
+        stored = _probe_and_store(catalogue, tree, cc, notes, entry, request.jobs)
+
+    probes = [
+        ProbeResult(
+            name=p["name"],
+            kind=p["kind"],
+            define=p["define"],
+            present=p["present"],
+            seconds=p["seconds"],
+            detail=p["detail"],
+            log=(entry / "logs" / f"{p['name']}.log") if p["has_log"] else None,
+        )
+        for p in stored["probes"]
+    ]
+    rendered = render(
+        RenderInput(
+            release=tree.release,
+            kdir=tree.kdir,
+            cc=cc,
+            notes=tuple(stored["notes"]),
+            cache_key=key,
+            probes=tuple(RenderProbe(p.name, p.kind, p.define, p.present, p.detail) for p in probes),
+            crypto=request.crypto,
+            dropped_cflags=tuple(stored["dropped_cflags"]),
+        )
+    )
+    output_dir = Path(request.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    compat_h = _write_atomic(output_dir / "compat.h", rendered.compat_h)
+    compat_mk = _write_atomic(output_dir / "compat.mk", rendered.compat_mk)
+    return CompatResult(
+        compat_h=compat_h,
+        compat_mk=compat_mk,
+        probes=probes,
+        cached=cached,
+        seconds=time.monotonic() - started,
+        release=tree.release,
+        kernel_dir=tree.kdir,
+        crypto=rendered.crypto.mode,
+        crypto_reason=rendered.crypto.reason,
+        derived=list(rendered.derived),
+        notes=list(stored["notes"]),
+        dropped_cflags=list(stored["dropped_cflags"]),
+        cache_entry=entry,
+    )
+
+
+def _probe_and_store(
+    catalogue: Catalogue, tree: KernelTree, cc: str, notes: list[str], entry: Path, jobs: int | None
+) -> dict:
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{entry.name[:16]}-", dir=entry.parent))
+    try:
+        workdir = staging / "probes"
+        outcome = run_probes(catalogue, tree, cc, workdir, cc_substituted=bool(notes), jobs=jobs)
+        logs = staging / "logs"
+        logs.mkdir()
+        records = []
+        for probe in catalogue.probes:
+            got = outcome.outcomes[probe.name]
+            if got.log:
+                (logs / f"{probe.name}.log").write_text(got.log)
+            records.append(
+                {
+                    "name": probe.name,
+                    "kind": str(probe.kind),
+                    "define": probe.define,
+                    "present": got.present,
+                    "seconds": round(got.seconds, 4),
+                    "detail": got.detail,
+                    "has_log": bool(got.log),
+                }
+            )
+        all_notes = list(notes)
+        if outcome.dropped_cflags:
+            all_notes.append(
+                "dropped compiler flags the stand-in compiler rejects: " + " ".join(outcome.dropped_cflags)
+            )
+        stored = {
+            "generator": GENERATOR_VERSION,
+            "release": tree.release,
+            "kernel_dir": str(tree.kdir),
+            "cc": cc,
+            "notes": all_notes,
+            "dropped_cflags": list(outcome.dropped_cflags),
+            "probe_seconds": round(outcome.seconds, 3),
+            "probes": records,
+        }
+        (staging / "make.log").write_text(outcome.make_log)
+        (staging / RESULTS_FILE).write_text(json.dumps(stored, indent=1))
+        shutil.rmtree(workdir)
+        try:
+            os.rename(staging, entry)
+        except OSError:
+            # another run stored the same entry first; its answers are the same
+            if _load_entry(entry) is None:
+                raise
+            shutil.rmtree(staging, ignore_errors=True)
+        return stored
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _load_entry(entry: Path) -> dict | None:
+    try:
+        data = json.loads((entry / RESULTS_FILE).read_text())
+    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+        return None
+    if data.get("generator") != GENERATOR_VERSION:
+        return None
+    return data
+
+
+def _write_atomic(path: Path, text: str) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def result_summary(result: CompatResult) -> dict:
+    """A JSON-friendly view of a result (for reports)."""
+    data = asdict(result)
+    return json.loads(json.dumps(data, default=str))

@@ -1,0 +1,147 @@
+"""What the generator needs to know about one kernel build directory.
+
+Works the same for a source-built kernel's O= directory, a Debian linux-headers tree and
+/lib/modules/VERSION/build: all three have a Makefile, .config, Module.symvers and
+include/generated/utsrelease.h.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wgcompat.errors import UserError
+
+
+class KernelTreeError(UserError):
+    pass
+
+
+@dataclass(frozen=True)
+class Export:
+    symbol: str
+    module: str  # "vmlinux" or the exporting module's path
+    gpl_only: bool
+
+
+@dataclass
+class KernelTree:
+    kdir: Path
+    release: str
+    config_text: str
+    symvers_bytes: bytes
+    config: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, kdir: Path) -> KernelTree:
+        kdir = Path(kdir).expanduser()
+        if not kdir.exists():
+            raise KernelTreeError(
+                f"kernel build directory {kdir} does not exist",
+                "pass --kernel-dir pointing at a kernel build (O=) directory, a linux-headers tree "
+                "or /lib/modules/$(uname -r)/build",
+            )
+        kdir = kdir.resolve()
+        missing = [n for n in ("Makefile", ".config") if not (kdir / n).is_file()]
+        if missing:
+            raise KernelTreeError(
+                f"{kdir} is not a configured kernel build directory (no {', '.join(missing)})",
+                "configure and build the kernel there first, or point at its O= build directory",
+            )
+        symvers = kdir / "Module.symvers"
+        if not symvers.is_file():
+            raise KernelTreeError(
+                f"{kdir} has no Module.symvers, so exported symbols cannot be checked",
+                "run 'make modules' (or a full build) in that kernel tree, or install the "
+                "linux-headers package that ships Module.symvers",
+            )
+        uts = kdir / "include" / "generated" / "utsrelease.h"
+        release = ""
+        if uts.is_file():
+            match = re.search(r'UTS_RELEASE\s+"([^"]*)"', uts.read_text())
+            if match:
+                release = match.group(1)
+        if not release:
+            raise KernelTreeError(
+                f"{kdir} has no include/generated/utsrelease.h",
+                "run 'make prepare' (or a full build) in that kernel tree",
+            )
+        config_text = (kdir / ".config").read_text(errors="replace")
+        return cls(
+            kdir=kdir,
+            release=release,
+            config_text=config_text,
+            symvers_bytes=symvers.read_bytes(),
+            config=parse_config(config_text),
+        )
+
+    def identity(self) -> str:
+        """A hash of what makes this build distinct: version string, .config, Module.symvers."""
+        sha = hashlib.sha256()
+        for part in (self.release.encode(), self.config_text.encode(), self.symvers_bytes):
+            sha.update(hashlib.sha256(part).digest())
+        return sha.hexdigest()
+
+    def exports(self) -> dict[str, Export]:
+        return parse_symvers(self.symvers_bytes.decode(errors="replace"))
+
+    def configured_cc(self) -> str | None:
+        """The compiler command the kernel was built with, from CONFIG_CC_VERSION_TEXT."""
+        text = self.config.get("CONFIG_CC_VERSION_TEXT", "").strip('"')
+        if not text:
+            return None
+        if "clang version" in text:
+            return "clang"
+        return text.split()[0]
+
+
+def parse_config(text: str) -> dict[str, str]:
+    """CONFIG_X=value lines of a .config; '# CONFIG_X is not set' lines are left out."""
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("CONFIG_") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+def parse_symvers(text: str) -> dict[str, Export]:
+    """Module.symvers lines: crc, symbol, module, export type[, namespace] (tab separated)."""
+    exports: dict[str, Export] = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) < 4:
+            continue
+        _crc, symbol, module, kind = parts[:4]
+        exports[symbol] = Export(symbol=symbol, module=module, gpl_only=kind.endswith("_GPL"))
+    return exports
+
+
+def choose_cc(tree: KernelTree, requested: str | None) -> tuple[str, list[str]]:
+    """The compiler command to build probes with, and notes to show the user.
+
+    The kernel's own compiler is used when it is installed. When it is not (a Debian headers
+    package built with a newer gcc than the host has), the host's gcc stands in, and the note
+    says so: probes ask about declarations, which do not depend on the compiler version, but
+    compile flags the kernel chose for its own compiler may have to be dropped.
+    """
+    if requested:
+        if shutil.which(requested.split()[-1]) is None:
+            raise KernelTreeError(f"compiler {requested!r} is not installed", "install it or pass another --cc")
+        return requested, []
+    configured = tree.configured_cc()
+    if configured and shutil.which(configured):
+        return configured, []
+    if shutil.which("gcc"):
+        note = (
+            f"the kernel was built with {configured or 'an unknown compiler'}, which is not installed; "
+            "probing with the host's gcc"
+        )
+        return "gcc", [note]
+    raise KernelTreeError(
+        f"the kernel was built with {configured or 'an unknown compiler'} and no gcc is installed",
+        "install that compiler (or gcc) or pass --cc",
+    )
