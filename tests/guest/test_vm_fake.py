@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from wgcompat.errors import UserError
-from wgcompat.guest.console import BootHang, BootPanic, CommandTimeout, ConsoleBroken
+from wgcompat.guest.console import BootFailed, BootHang, BootPanic, CommandTimeout, ConsoleBroken
 from wgcompat.guest.initramfs import BaseImage
 from wgcompat.guest.vm import GuestVM, KernelSplat, wired_vms
 
@@ -217,3 +217,46 @@ def test_two_wired_vms_get_crossed_ports_and_their_own_addresses(fake_qemu: Path
     assert "wgcompat.ip=eth0,10.77.0.1/24" in argv_a[argv_a.index("-append") + 1]
     assert "wgcompat.ip=eth0,10.77.0.2/24" in argv_b[argv_b.index("-append") + 1]
     assert all(p is not None and gone(p) for p in pids)
+
+
+def test_qemu_failing_to_start_the_kernel_is_a_boot_failure_quoting_qemu(tmp_path: Path, base: BaseImage,
+                                                                          kernel: Path) -> None:
+    exe = tmp_path / "qemu-refuses"
+    exe.write_text("#!/bin/sh\necho 'qemu: linux kernel too old to load a ram disk'\nexit 1\n")
+    exe.chmod(0o755)
+    with pytest.raises(BootFailed) as err:
+        with GuestVM(kernel, base=base, qemu=str(exe), accel="tcg", log_dir=tmp_path / "logs"):
+            pass
+    assert not isinstance(err.value, BootPanic)
+    assert "QEMU exited before the guest's shell was ready" in str(err.value)
+    assert "kernel too old to load a ram disk" in err.value.tail
+
+
+def test_interact_hands_the_shell_to_the_user_until_it_exits(fake_qemu: Path, kernel: Path, base: BaseImage,
+                                                             tmp_path: Path) -> None:
+    import pexpect
+
+    script = tmp_path / "boot.py"
+    script.write_text(textwrap.dedent(f"""
+        from pathlib import Path
+        from wgcompat.guest.initramfs import BaseImage
+        from wgcompat.guest.vm import GuestVM
+        base = BaseImage(path=Path({str(base.path)!r}), key="f", packages=(), debs=(), size=512, cached=True, seconds=0)
+        with GuestVM(Path({str(kernel)!r}), base=base, qemu={str(fake_qemu)!r}, accel="tcg",
+                     log_dir=Path({str(tmp_path / 'interact')!r})) as vm:
+            vm.interact()
+        print("INTERACT-" + "RETURNED")
+    """))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "HOME": str(tmp_path)}
+    user = pexpect.spawn(sys.executable, [str(script)], env=env, encoding="utf-8", timeout=30)
+    try:
+        user.expect_exact("leave with `exit` or Ctrl-]")
+        user.expect_exact("# ")  # the guest shell's prompt: type after it, as a person would
+        user.sendline("echo hi-$((40+2))")
+        user.expect_exact("hi-42")
+        user.sendline("exit")
+        user.expect_exact("INTERACT-RETURNED")
+        user.expect(pexpect.EOF)
+    finally:
+        user.close(force=True)
+    assert user.exitstatus == 0

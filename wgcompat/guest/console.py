@@ -66,8 +66,12 @@ class BootHang(GuestError):
     """No ready marker within the boot watchdog."""
 
 
-class BootPanic(GuestError):
-    """The kernel panicked (or QEMU ended) before the shell was ready."""
+class BootFailed(GuestError):
+    """QEMU ended before the guest's shell was ready."""
+
+
+class BootPanic(BootFailed):
+    """The kernel panicked before the shell was ready."""
 
 
 class CommandTimeout(GuestError):
@@ -156,7 +160,7 @@ class Console:
                    step: float = 0.5) -> float:
         """Wait for the ready marker; ``check`` runs between waits and may raise (panic seen).
 
-        Returns the seconds waited. Raises BootHang after ``timeout``, BootPanic if QEMU ends.
+        Returns the seconds waited. Raises BootHang after ``timeout``, BootFailed if QEMU ends.
         """
         started = time.monotonic()
         pattern = re.compile(re.escape(READY_PREFIX + token) + r"\r?\n")
@@ -174,9 +178,9 @@ class Console:
                 check()
             if idx == 1:
                 self.broken = "QEMU ended during boot"
-                raise BootPanic("the guest stopped during boot before its shell was ready",
-                                "look at the console log: QEMU exited (a panic, a reboot, or a QEMU error)",
-                                self._tail())
+                raise BootFailed("QEMU exited before the guest's shell was ready",
+                                 "read QEMU's message and the kernel console in the tail below "
+                                 "(a bad kernel image, a reboot, or a QEMU error)", self._tail())
 
     def run(self, cmd: str, timeout: float = 60.0, token: str | None = None) -> CommandResult:
         if self.broken:

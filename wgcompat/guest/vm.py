@@ -41,12 +41,13 @@ import pexpect
 from wgcompat import paths
 from wgcompat.errors import UserError
 from wgcompat.guest import klog
-from wgcompat.guest.console import (SYNC_PREFIX, BootPanic, CommandResult, CommandTimeout, Console, ConsoleLog,
+from wgcompat.guest.console import (SYNC_PREFIX, BootFailed, BootHang, BootPanic, CommandResult, CommandTimeout, Console, ConsoleLog,
                                     GuestDied, GuestError, new_token, shorten, tail_lines)
 from wgcompat.guest.initramfs import BaseImage, OverlayRequest, build_base, build_overlay, concatenate
 from wgcompat.guest.qemu import QEMU, Accel, NetLink, VMSpec, build_argv, qemu_binary, resolve_accel, wired_pair
 
-__all__ = ["GuestVM", "KernelSplat", "CommandResult", "wired_vms", "GuestError"]
+__all__ = ["GuestVM", "KernelSplat", "CommandResult", "wired_vms", "GuestError", "BootFailed", "BootHang",
+           "BootPanic", "CommandTimeout", "GuestDied"]
 
 BOOT_TIMEOUT = {"tcg": 300.0, "kvm": 120.0}
 SYNC_TIMEOUT = 15.0
