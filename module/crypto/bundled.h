@@ -14,6 +14,12 @@
 
 struct scatterlist;
 
+/*
+ * The sizes below and the members of struct wgc_blake2s_state belong to the
+ * bundled implementation only: they do not exist when compat.h maps wgc_*
+ * onto the kernel library, so module/ must not use them (Contract 2 gives
+ * module/ the functions and the opaque state type, nothing more).
+ */
 enum wgc_crypto_sizes {
 	WGC_BLAKE2S_BLOCK_SIZE = 64,
 	WGC_BLAKE2S_HASH_SIZE = 32,
