@@ -1,0 +1,67 @@
+"""The batched probe run against fake kernel trees: answers, logs, and the control probe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wgcompat.compat.generator import CompatRequest, generate
+from wgcompat.compat.runner import ControlProbeFailed
+
+
+def _generate(kdir: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    return generate(
+        CompatRequest(kernel_dir=kdir, output_dir=tmp_path / "out", cache_dir=tmp_path / "cache", cc="gcc")
+    )
+
+
+def test_answers_come_from_which_objects_built(healthy_tree: Path, tmp_path: Path) -> None:
+    result = _generate(healthy_tree, tmp_path)
+    by_name = {p.name: p for p in result.probes}
+    assert by_name["control"].present
+    assert by_name["kfree_sensitive"].present
+    assert by_name["kfree_sensitive"].detail == "compiles"
+    missing = by_name["timer_container_of"]
+    assert not missing.present
+    assert "timer_container_of" in missing.detail
+    assert missing.log is not None and "timer_container_of" in missing.log.read_text()
+    assert by_name["header_crypto_blake2s"].present is False
+    assert by_name["export_udp_tunnel_xmit_skb"].detail == "EXPORT_SYMBOL_GPL in net/ipv4/udp_tunnel"
+    assert by_name["kconfig_crypto_lib_utils"].present and by_name["kconfig_crypto_lib_utils"].detail.endswith("=m")
+    assert not by_name["kconfig_kasan"].present
+    header = result.compat_h.read_text()
+    assert "#define WGC_HAVE_KFREE_SENSITIVE" in header and "9.9.9-fake" in header
+    assert "WGC_CRYPTO := bundled" in result.compat_mk.read_text()
+
+
+def test_broken_tree_stops_at_the_control_probe_with_the_compiler_error(
+    broken_tree: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ControlProbeFailed) as failure:
+        _generate(broken_tree, tmp_path)
+    message = str(failure.value)
+    assert "control probe" in message
+    assert "linux/module.h: No such file or directory" in message
+    assert "nothing was generated" in message
+    assert not (tmp_path / "out" / "compat.h").exists()
+    cache = tmp_path / "cache"
+    assert not cache.exists() or list(cache.iterdir()) == []
+
+
+def test_broken_compiler_stops_at_the_control_probe(healthy_tree: Path, tmp_path: Path) -> None:
+    cc = tmp_path / "badcc"
+    cc.write_text('#!/bin/sh\nfor a in "$@"; do [ "$a" = /dev/null ] && exec gcc "$@"; done\n'
+                  'echo "badcc: internal compiler error: the toolchain is broken" >&2\nexit 4\n')
+    cc.chmod(0o755)
+    with pytest.raises(ControlProbeFailed) as failure:
+        generate(CompatRequest(kernel_dir=healthy_tree, output_dir=tmp_path / "out",
+                               cache_dir=tmp_path / "cache", cc=str(cc)))
+    assert "internal compiler error: the toolchain is broken" in str(failure.value)
+
+
+def test_missing_module_symvers_names_the_fix(healthy_tree: Path, tmp_path: Path) -> None:
+    (healthy_tree / "Module.symvers").unlink()
+    with pytest.raises(Exception) as failure:
+        _generate(healthy_tree, tmp_path)
+    assert "Module.symvers" in str(failure.value) and "make modules" in str(failure.value)
