@@ -26,10 +26,8 @@ _REPO = Path(__file__).resolve().parents[2]
 if str(_REPO) not in sys.path:
     sys.path.insert(0, str(_REPO))
 
-from vmtests.lib.topology import Guest, Topology, run  # noqa: E402
-
-IMPLEMENTATIONS = ("ours", "reference")
-REFERENCE_KO = "/lib/modules/reference/wireguard.ko"
+from vmtests.lib.implementation import IMPLEMENTATIONS, ensure_loaded  # noqa: E402
+from vmtests.lib.topology import Topology  # noqa: E402
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,49 +39,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def implementation(pytestconfig: pytest.Config) -> str:
     return str(pytestconfig.getoption("--implementation", default="ours"))
-
-
-def _loaded_srcversion(vm: Guest) -> str | None:
-    r = run(vm, "cat /sys/module/wireguard/srcversion 2>/dev/null || "
-                "{ test -d /sys/module/wireguard && echo builtin; }", timeout=30)
-    value = r.output.strip()
-    return value or None
-
-
-def _srcversion_of(vm: Guest, path: str) -> str:
-    return run(vm, f"modinfo -F srcversion {path}", timeout=30).output.strip()
-
-
-def ensure_loaded(vm: Guest, implementation: str) -> None:
-    """Make ``implementation`` the loaded wireguard, unloading the other one first."""
-    if implementation == "reference":
-        if not run(vm, f"test -f {REFERENCE_KO}").ok:
-            pytest.skip(f"this kernel has no in-tree WireGuard to use as the reference ({REFERENCE_KO} is absent)")
-        wanted = _srcversion_of(vm, REFERENCE_KO)
-    else:
-        r = run(vm, "modinfo -n wireguard", timeout=30)
-        path = r.output.strip()
-        if r.status != 0 or "/updates/" not in path:
-            pytest.fail(f"our wireguard.ko is not installed in the guest (modinfo -n wireguard: {path!r})",
-                        pytrace=False)
-        wanted = _srcversion_of(vm, path)
-    current = _loaded_srcversion(vm)
-    if current == wanted:
-        return
-    if current is not None:
-        r = run(vm, "ip -o link show type wireguard | cut -d: -f2 | xargs -rn1 ip link del; rmmod wireguard",
-                timeout=120)
-        if r.status != 0:
-            pytest.fail(f"cannot unload the loaded wireguard ({current}) to load {implementation}: {r.output}",
-                        pytrace=False)
-    if implementation == "reference":
-        cmd = (f"deps=$(modinfo -F depends {REFERENCE_KO} | tr , ' '); "
-               f"{{ [ -z \"$deps\" ] || modprobe -a $deps; }} && insmod {REFERENCE_KO}")
-    else:
-        cmd = "modprobe wireguard"
-    r = run(vm, cmd, timeout=120)
-    if r.status != 0 or _loaded_srcversion(vm) != wanted:
-        pytest.fail(f"loading the {implementation} wireguard failed: {r.output.strip()}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

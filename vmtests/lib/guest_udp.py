@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Guest-side UDP tools for the hostile-input tests (standard library only).
+
+    guest_udp.py send FILE HOST PORT [REPEAT]
+        send each line of FILE (hex, or - for an empty one) as one datagram, REPEAT times over; print {"sent": n}
+    guest_udp.py flood HOST PORT PUBKEY_B64 COUNT SECONDS
+        send COUNT handshake initiations with a valid mac1 for PUBKEY (garbage inside),
+        then listen SECONDS for answers; print {"sent": n, "cookie_replies": n, "other": n}
+    guest_udp.py relay LISTEN_PORT TARGET_PORT
+        forward datagrams between the first client of 127.0.0.1:LISTEN_PORT and
+        127.0.0.1:TARGET_PORT, sending every datagram twice (a replaying middlebox)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import select
+import socket
+import struct
+import sys
+import time
+
+
+def family_of(host: str) -> int:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def send(path: str, host: str, port: int, repeat: int) -> None:
+    with open(path) as f:
+        payloads = [b"" if ln.strip() == "-" else bytes.fromhex(ln.strip()) for ln in f if ln.strip()]
+    sock = socket.socket(family_of(host), socket.SOCK_DGRAM)
+    sent = 0
+    for _ in range(repeat):
+        for data in payloads:
+            try:
+                sock.sendto(data, (host, port))
+                sent += 1
+            except OSError:
+                pass
+    print(json.dumps({"sent": sent}))
+
+
+def initiation(mac1_key: bytes) -> bytes:
+    body = struct.pack("<I", 1) + os.urandom(4 + 32 + 48 + 28)
+    mac1 = hashlib.blake2s(body, digest_size=16, key=mac1_key).digest()
+    return body + mac1 + bytes(16)
+
+
+def flood(host: str, port: int, pubkey_b64: str, count: int, seconds: float) -> None:
+    mac1_key = hashlib.blake2s(b"mac1----" + base64.b64decode(pubkey_b64)).digest()
+    messages = [initiation(mac1_key) for _ in range(min(count, 2000))]
+    sock = socket.socket(family_of(host), socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    sock.connect((host, port))
+    sock.setblocking(False)
+    sent = 0
+    cookies = other = 0
+
+    def drain() -> None:
+        nonlocal cookies, other
+        while True:
+            try:
+                data = sock.recv(2048)
+            except (BlockingIOError, ConnectionRefusedError):
+                return
+            if len(data) == 64 and data[:4] == b"\x03\x00\x00\x00":
+                cookies += 1
+            else:
+                other += 1
+
+    for i in range(count):
+        try:
+            sock.send(messages[i % len(messages)])
+            sent += 1
+        except (BlockingIOError, ConnectionRefusedError, OSError):
+            pass
+        if i % 256 == 0:
+            drain()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        select.select([sock], [], [], 0.2)
+        drain()
+    print(json.dumps({"sent": sent, "cookie_replies": cookies, "other": other}))
+
+
+def relay(listen_port: int, target_port: int) -> None:
+    front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    front.bind(("127.0.0.1", listen_port))
+    back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    back.connect(("127.0.0.1", target_port))
+    client = None
+    print("relaying", flush=True)
+    while True:
+        ready, _, _ = select.select([front, back], [], [])
+        if front in ready:
+            data, client = front.recvfrom(65535)
+            for _ in range(2):
+                back.send(data)
+        if back in ready:
+            try:
+                data = back.recv(65535)
+            except ConnectionRefusedError:
+                continue
+            if client is not None:
+                for _ in range(2):
+                    front.sendto(data, client)
+
+
+def main() -> int:
+    mode = sys.argv[1]
+    if mode == "send":
+        send(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 else 1)
+    elif mode == "flood":
+        flood(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), float(sys.argv[6]))
+    elif mode == "relay":
+        relay(int(sys.argv[2]), int(sys.argv[3]))
+    else:
+        print(f"unknown mode {mode}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

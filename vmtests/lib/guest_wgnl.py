@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Guest-side: send hand-made WireGuard generic netlink requests and print the kernel's answer.
+
+Runs in the guest with the standard library only (python3-minimal). Usage:
+
+    python3 guest_wgnl.py CASE IFNAME [PEER_PUBLIC_KEY_BASE64]
+
+prints one JSON line: {"case": ..., "errno": N, "name": "EINVAL"} (errno 0 = accepted).
+The cases are requests `wg` itself would never send (wrong lengths, unknown flags,
+missing attributes), to check that the kernel refuses them and names why.
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+import json
+import os
+import socket
+import struct
+import sys
+
+NETLINK_GENERIC = 16
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 0x10, 3, 1, 2
+NLA_F_NESTED = 0x8000
+
+WG_CMD_GET_DEVICE, WG_CMD_SET_DEVICE = 0, 1
+(WGDEVICE_A_IFINDEX, WGDEVICE_A_IFNAME, WGDEVICE_A_PRIVATE_KEY, WGDEVICE_A_PUBLIC_KEY, WGDEVICE_A_FLAGS,
+ WGDEVICE_A_LISTEN_PORT, WGDEVICE_A_FWMARK, WGDEVICE_A_PEERS) = range(1, 9)
+(WGPEER_A_PUBLIC_KEY, WGPEER_A_PRESHARED_KEY, WGPEER_A_FLAGS, WGPEER_A_ENDPOINT,
+ WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, WGPEER_A_LAST_HANDSHAKE_TIME, WGPEER_A_RX_BYTES, WGPEER_A_TX_BYTES,
+ WGPEER_A_ALLOWEDIPS, WGPEER_A_PROTOCOL_VERSION) = range(1, 11)
+WGALLOWEDIP_A_FAMILY, WGALLOWEDIP_A_IPADDR, WGALLOWEDIP_A_CIDR_MASK = 1, 2, 3
+
+
+def attr(kind: int, payload: bytes) -> bytes:
+    head = struct.pack("=HH", 4 + len(payload), kind)
+    return head + payload + b"\0" * ((4 - len(payload) % 4) % 4)
+
+
+def nest(kind: int, *children: bytes) -> bytes:
+    return attr(kind | NLA_F_NESTED, b"".join(children))
+
+
+def u16(v: int) -> bytes:
+    return struct.pack("=H", v)
+
+
+def u32(v: int) -> bytes:
+    return struct.pack("=I", v)
+
+
+def name(s: str) -> bytes:
+    return s.encode() + b"\0"
+
+
+class Genl:
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+        self.sock.bind((0, 0))
+        self.seq = 0
+
+    def request(self, family: int, cmd: int, attrs: bytes, flags: int) -> tuple[int, list[bytes]]:
+        """Send; return (errno, payloads of the data messages)."""
+        self.seq += 1
+        body = struct.pack("=BBH", cmd, 1, 0) + attrs
+        self.sock.send(struct.pack("=IHHII", 16 + len(body), family, flags, self.seq, 0) + body)
+        payloads: list[bytes] = []
+        while True:
+            data = self.sock.recv(1 << 20)
+            off = 0
+            while off + 16 <= len(data):
+                length, kind, _flags, seq, _pid = struct.unpack_from("=IHHII", data, off)
+                msg = data[off + 16:off + length]
+                off += (length + 3) & ~3
+                if seq != self.seq:
+                    continue
+                if kind == NLMSG_ERROR:
+                    code = -struct.unpack_from("=i", msg)[0]
+                    if code or not (flags & NLM_F_DUMP):
+                        return code, payloads
+                    continue
+                if kind == NLMSG_DONE:
+                    code = -struct.unpack_from("=i", msg)[0] if len(msg) >= 4 else 0
+                    if code or not (flags & NLM_F_ACK):
+                        return code, payloads
+                    continue
+                payloads.append(msg[4:])
+
+    def family(self, family_name: str) -> int:
+        code, payloads = self.request(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
+                                      attr(CTRL_ATTR_FAMILY_NAME, name(family_name)), NLM_F_REQUEST)
+        if code:
+            raise OSError(code, f"resolving the {family_name} generic netlink family")
+        msg = payloads[0]
+        off = 0
+        while off + 4 <= len(msg):
+            length, kind = struct.unpack_from("=HH", msg, off)
+            if kind == CTRL_ATTR_FAMILY_ID:
+                return struct.unpack_from("=H", msg, off + 4)[0]
+            off += (length + 3) & ~3
+        raise OSError(errno.ENOENT, "no family id in the reply")
+
+
+def cases(ifname: str, peer: bytes) -> dict[str, tuple[int, bytes, int]]:
+    dev = attr(WGDEVICE_A_IFNAME, name(ifname))
+    fresh_key = os.urandom(32)
+    set_, get = WG_CMD_SET_DEVICE, WG_CMD_GET_DEVICE
+    req, dump = NLM_F_REQUEST | NLM_F_ACK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP
+    v4 = socket.inet_aton("10.200.0.0")
+    return {
+        "accepted_noop": (set_, dev, req),
+        "short_private_key": (set_, dev + attr(WGDEVICE_A_PRIVATE_KEY, os.urandom(31)), req),
+        "short_listen_port": (set_, dev + attr(WGDEVICE_A_LISTEN_PORT, b"\x01"), req),
+        "unknown_device_flag": (set_, dev + attr(WGDEVICE_A_FLAGS, u32(1 << 7)), req),
+        "peer_without_public_key": (set_, dev + nest(WGDEVICE_A_PEERS, nest(0, attr(
+            WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, u16(5)))), req),
+        "peer_short_public_key": (set_, dev + nest(WGDEVICE_A_PEERS, nest(0, attr(
+            WGPEER_A_PUBLIC_KEY, fresh_key[:31]))), req),
+        "peer_protocol_version_2": (set_, dev + nest(WGDEVICE_A_PEERS, nest(0, attr(
+            WGPEER_A_PUBLIC_KEY, fresh_key), attr(WGPEER_A_PROTOCOL_VERSION, u32(2)))), req),
+        "allowedip_cidr_33": (set_, dev + nest(WGDEVICE_A_PEERS, nest(0, attr(WGPEER_A_PUBLIC_KEY, peer), nest(
+            WGPEER_A_ALLOWEDIPS, nest(0, attr(WGALLOWEDIP_A_FAMILY, u16(socket.AF_INET)),
+                                      attr(WGALLOWEDIP_A_IPADDR, v4), attr(WGALLOWEDIP_A_CIDR_MASK, b"\x21")))))),
+            req),
+        "allowedip_v4_with_16_bytes": (set_, dev + nest(WGDEVICE_A_PEERS, nest(0, attr(WGPEER_A_PUBLIC_KEY, peer), nest(
+            WGPEER_A_ALLOWEDIPS, nest(0, attr(WGALLOWEDIP_A_FAMILY, u16(socket.AF_INET)),
+                                      attr(WGALLOWEDIP_A_IPADDR, v4 * 4), attr(WGALLOWEDIP_A_CIDR_MASK, b"\x18")))))),
+            req),
+        "set_without_interface": (set_, attr(WGDEVICE_A_LISTEN_PORT, u16(4242)), req),
+        "set_on_missing_interface": (set_, attr(WGDEVICE_A_IFNAME, name("nosuchwg0")) +
+                                     attr(WGDEVICE_A_LISTEN_PORT, u16(4242)), req),
+        "set_on_loopback": (set_, attr(WGDEVICE_A_IFNAME, name("lo")) + attr(WGDEVICE_A_LISTEN_PORT, u16(4242)), req),
+        "get_with_name_and_index": (get, dev + attr(WGDEVICE_A_IFINDEX, u32(socket.if_nametoindex(ifname))), dump),
+    }
+
+
+def main() -> int:
+    case, ifname = sys.argv[1], sys.argv[2]
+    peer = base64.b64decode(sys.argv[3]) if len(sys.argv) > 3 else os.urandom(32)
+    genl = Genl()
+    family = genl.family("wireguard")
+    cmd, attrs, flags = cases(ifname, peer)[case]
+    code, _ = genl.request(family, cmd, attrs, flags)
+    print(json.dumps({"case": case, "errno": code, "name": errno.errorcode.get(code, str(code)) if code else "OK"}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Which WireGuard is loaded in a guest: ours (the module path) or the kernel's own (reference)."""
+
+from __future__ import annotations
+
+import pytest
+
+from vmtests.lib.topology import Guest, run
+
+IMPLEMENTATIONS = ("ours", "reference")
+REFERENCE_KO = "/lib/modules/reference/wireguard.ko"
+
+
+def _loaded_srcversion(vm: Guest) -> str | None:
+    r = run(vm, "cat /sys/module/wireguard/srcversion 2>/dev/null || "
+                "{ test -d /sys/module/wireguard && echo builtin; }", timeout=30)
+    value = r.output.strip()
+    return value or None
+
+
+_wanted: dict[tuple[int, str], str] = {}
+
+
+def _wanted_srcversion(vm: Guest, implementation: str) -> str:
+    """The srcversion of the module file ``implementation`` names in this guest (looked up once)."""
+    key = (id(vm), implementation)
+    if key in _wanted:
+        return _wanted[key]
+    if implementation == "reference":
+        if not run(vm, f"test -f {REFERENCE_KO}").ok:
+            pytest.skip(f"this kernel has no in-tree WireGuard to use as the reference ({REFERENCE_KO} is absent)")
+        path = REFERENCE_KO
+    else:
+        r = run(vm, "modinfo -n wireguard", timeout=30)
+        path = r.output.strip()
+        if r.status != 0 or "/updates/" not in path:
+            pytest.fail(f"our wireguard.ko is not installed in the guest (modinfo -n wireguard: {path!r})",
+                        pytrace=False)
+    _wanted[key] = run(vm, f"modinfo -F srcversion {path}", timeout=30).output.strip()
+    return _wanted[key]
+
+
+def ensure_loaded(vm: Guest, implementation: str) -> None:
+    """Make ``implementation`` the loaded wireguard, unloading the other one first."""
+    wanted = _wanted_srcversion(vm, implementation)
+    current = _loaded_srcversion(vm)
+    if current == wanted:
+        return
+    if current is not None:
+        r = run(vm, "ip -o link show type wireguard | cut -d: -f2 | xargs -rn1 ip link del; rmmod wireguard",
+                timeout=120)
+        if r.status != 0:
+            pytest.fail(f"cannot unload the loaded wireguard ({current}) to load {implementation}: {r.output}",
+                        pytrace=False)
+    if implementation == "reference":
+        cmd = (f"deps=$(modinfo -F depends {REFERENCE_KO} | tr , ' '); "
+               f"{{ [ -z \"$deps\" ] || modprobe -a $deps; }} && insmod {REFERENCE_KO}")
+    else:
+        cmd = "modprobe wireguard"
+    r = run(vm, cmd, timeout=120)
+    if r.status != 0 or _loaded_srcversion(vm) != wanted:
+        pytest.fail(f"loading the {implementation} wireguard failed: {r.output.strip()}", pytrace=False)
