@@ -10,6 +10,7 @@ unit test run stays VM-free:
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,11 @@ def test_boots_to_a_shell_with_the_tools_and_runs_uname(kernel: BootKernel, log_
             placed = vm.run("ls /lib/modules/reference; modprobe -n wireguard", timeout=30)
             assert placed.output.startswith("wireguard.ko")
             assert placed.status != 0  # the kernel's own module is out of the module path
+        blob = log_dir.parent / "blob.bin"
+        blob.write_bytes(os.urandom(20_000))  # put() is for small files: the serial port takes ~10 KB/s under TCG
+        vm.put(blob, "/root/blob.bin")
+        digest = vm.run("sha256sum /root/blob.bin", timeout=60).output.split()[0]
+        assert digest == hashlib.sha256(blob.read_bytes()).hexdigest()
         with pytest.raises(CommandTimeout):
             vm.run("sleep 600", timeout=3)
     assert "Linux version" in (log_dir / "console.log").read_text()

@@ -40,7 +40,6 @@ from wgcompat.errors import UserError
 
 READY_PREFIX = "WGCOMPAT-READY-"
 SYNC_PREFIX = "wgcompat-sync "
-PUT_CHUNK = 48 * 1024          # raw bytes per put() command
 PUT_LIMIT = 8 * 1024 * 1024    # put() is for small files; bigger ones go in the initramfs overlay
 
 
@@ -188,25 +187,7 @@ class Console:
                                 "start a new guest (the previous failure is reported above)")
         token = token or new_token()
         payload = base64.b64encode(cmd.encode()).decode()
-        self.child.send(f"RUN {token} {payload}\n")
-        deadline = time.monotonic() + timeout
-        start = re.compile(re.escape(token) + r"-S\r?\n")
-        end = re.compile(r"\r?\n" + re.escape(token) + r"-E (\d+)\r?\n")
-        for pattern in (start, end):
-            idx = self.child.expect([pattern, pexpect.EOF, pexpect.TIMEOUT],
-                                    timeout=max(0.0, deadline - time.monotonic()))
-            if idx == 1:
-                self.broken = f"the guest went away during `{shorten(cmd)}`"
-                raise GuestDied(f"the guest stopped while running `{shorten(cmd)}`",
-                                "look at the console log: the kernel panicked or QEMU exited", self._tail())
-            if idx == 2:
-                self.broken = f"`{shorten(cmd)}` timed out and may still be running"
-                raise CommandTimeout(f"the guest command `{shorten(cmd)}` did not finish within {timeout:g} s",
-                                     "give it a longer timeout, or look at the console tail for a hang in the guest",
-                                     self._tail())
-        before = self.child.before if isinstance(self.child.before, str) else ""
-        status = int(self.child.match.group(1))
-        return CommandResult(status=status, output=before.replace("\r\n", "\n"))
+        return self._request(f"RUN {token} {payload}\n", "", token, shorten(cmd), timeout)
 
     def put_bytes(self, data: bytes, guest_path: str, mode: int = 0o644, timeout: float = 120.0) -> None:
         """Write ``data`` to ``guest_path`` in the guest (base64 over the console; small files only)."""
@@ -214,16 +195,46 @@ class Console:
             raise UserError(f"{len(data)} bytes is too much to send over the serial console",
                             "put big files in the initramfs instead (GuestVM(put=[(host, guest)]) or --put)")
         quoted = "'" + guest_path.replace("'", "'\\''") + "'"
-        parts = ["mkdir -p \"$(dirname " + quoted + ")\" && : > " + quoted + ".wgc-part"]
-        for i in range(0, len(data), PUT_CHUNK):
-            chunk = base64.b64encode(data[i:i + PUT_CHUNK]).decode()
-            parts.append(f"printf '%s' '{chunk}' | base64 -d >> {quoted}.wgc-part")
-        parts.append(f"chmod {mode:o} {quoted}.wgc-part && mv {quoted}.wgc-part {quoted}")
-        for part in parts:
-            result = self.run(part, timeout=timeout)
-            if result.status != 0:
-                raise UserError(f"writing {guest_path} in the guest failed: {result.output.strip()}",
-                                "check that the guest path is writable (/root, /tmp)")
+        part = guest_path + ".wgc-part"
+        self._expect_ok(self.run(f"mkdir -p \"$(dirname {quoted})\"", timeout=timeout), guest_path)
+        payload = base64.b64encode(data).decode()
+        token = new_token()
+        self._request(f"PUT {token} {len(payload)} {base64.b64encode(part.encode()).decode()}\n",
+                      payload, token, f"put {guest_path}", timeout)
+        self._expect_ok(self.run(f"chmod {mode:o} {quoted}.wgc-part && mv {quoted}.wgc-part {quoted}",
+                                 timeout=timeout), guest_path)
+
+    @staticmethod
+    def _expect_ok(result: CommandResult, guest_path: str) -> None:
+        if result.status != 0:
+            raise UserError(f"writing {guest_path} in the guest failed: {result.output.strip()}",
+                            "check that the guest path is writable (/root, /tmp)")
+
+    def _request(self, line: str, payload: str, token: str, what: str, timeout: float) -> CommandResult:
+        """Send a request line, then (after the start marker) ``payload``; wait for the end marker."""
+        if self.broken:
+            raise ConsoleBroken(f"cannot {what}: {self.broken}", "start a new guest")
+        self.child.send(line)
+        deadline = time.monotonic() + timeout
+        start = re.compile(re.escape(token) + r"-S\r?\n")
+        end = re.compile(r"\r?\n" + re.escape(token) + r"-E (\d+)\r?\n")
+        for i, pattern in enumerate((start, end)):
+            idx = self.child.expect([pattern, pexpect.EOF, pexpect.TIMEOUT],
+                                    timeout=max(0.0, deadline - time.monotonic()))
+            if idx == 1:
+                self.broken = f"the guest went away during `{what}`"
+                raise GuestDied(f"the guest stopped during `{what}`",
+                                "look at the console log: the kernel panicked or QEMU exited", self._tail())
+            if idx == 2:
+                self.broken = f"`{what}` timed out and may still be running"
+                raise CommandTimeout(f"the guest command `{what}` did not finish within {timeout:g} s",
+                                     "give it a longer timeout, or look at the console tail for a hang in the guest",
+                                     self._tail())
+            if i == 0:
+                for at in range(0, len(payload), 4096):
+                    self.child.send(payload[at:at + 4096])
+        before = self.child.before if isinstance(self.child.before, str) else ""
+        return CommandResult(status=int(self.child.match.group(1)), output=before.replace("\r\n", "\n"))
 
     def interact(self, escape: str = "\x1d") -> None:
         """Hand the shell to the user (an interactive bash); returns when it exits or on Ctrl-]."""
