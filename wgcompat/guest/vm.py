@@ -27,6 +27,7 @@ import dataclasses
 import ctypes
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -72,6 +73,14 @@ def _die_with_parent() -> None:
         pass
 
 
+def _clean_stale_boot_dirs(tmp_root: Path) -> None:
+    """Remove per-boot folders (initrd copies) left by harness processes that were killed."""
+    for d in tmp_root.glob("boot-*"):
+        pid = d.name.split("-")[1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(d, ignore_errors=True)
+
+
 class KernelSplat(GuestError):
     """The kernel reported an Oops/BUG/WARNING/... while a command ran."""
 
@@ -115,6 +124,7 @@ class GuestVM:
         self.accel_reason = ""
         self.boot_seconds = 0.0
         self.boot_reports: list[klog.KernelReport] = []
+        self.last_reports: list[klog.KernelReport] = []   # reports seen by the latest run()
         self.child: pexpect.spawn | None = None
         self.console: Console | None = None
         self._scanned = 0
@@ -151,7 +161,8 @@ class GuestVM:
         self.console_log.path.write_bytes(b"")
         tmp_root = paths.cache_root() / "tmp"
         tmp_root.mkdir(parents=True, exist_ok=True)
-        self._tmp = tempfile.TemporaryDirectory(prefix=f"boot-{self.name}-", dir=tmp_root)
+        _clean_stale_boot_dirs(tmp_root)
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"boot-{os.getpid()}-{self.name}-", dir=tmp_root)
         tmp = Path(self._tmp.name)
         t0 = time.monotonic()
         base = self.base or build_base()
@@ -278,6 +289,7 @@ class GuestVM:
         else:
             self._scanned += len(text.encode())
         reports = self._absolute(klog.find_reports(text), start)
+        self.last_reports = reports
         if reports and check_kernel:
             raise KernelSplat(cmd, reports, self.console_log.path, result)
         return result
@@ -311,6 +323,22 @@ class GuestVM:
                          "leave with `exit` or Ctrl-]\n")
         sys.stdout.flush()
         console.interact()
+
+    def check_kmemleak(self, timeout: float = 300.0) -> list[klog.KernelReport]:
+        """Ask kmemleak (debug kernels) to scan now; raise KernelSplat if it found leaks.
+
+        Returns [] when the kernel has no kmemleak. kmemleak reports only objects
+        older than a few seconds, so call this a little after the code under test ran.
+        """
+        probe = self.run("test -w /sys/kernel/debug/kmemleak", timeout=timeout)
+        if probe.status != 0:
+            return []
+        cmd = "echo scan > /sys/kernel/debug/kmemleak && cat /sys/kernel/debug/kmemleak"
+        result = self.run(cmd, timeout=timeout)
+        leaks = [r for r in klog.find_reports(result.output) if r.kind == "kmemleak"]
+        if leaks:
+            raise KernelSplat("kmemleak scan", leaks, self.console_log.path, result)
+        return leaks
 
     def kernel_log(self) -> str:
         """The kernel console so far (the whole boot)."""
