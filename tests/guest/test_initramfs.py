@@ -140,6 +140,7 @@ def test_a_changed_deb_set_gives_a_new_image_on_refresh(tmp_path: Path, debs: li
     assert second.path != first.path
     assert "libbar_2.0_amd64.deb" in second.debs
     assert "usr/lib/x86_64-linux-gnu/libbar.so.2" in cpio_reader.as_dict(second.path)
+    assert not first.path.exists()  # the superseded image is removed
 
 
 @needs_busybox

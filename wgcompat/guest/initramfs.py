@@ -286,6 +286,9 @@ def build_base(*, cache_dir: Path | None = None, packages: Sequence[str] = BASE_
             os.rename(tmp, final)  # the image exists only once it is complete
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+        for older in _complete_images(root, family):
+            if older != final:  # superseded images of the same package list (60 MB each)
+                shutil.rmtree(older, ignore_errors=True)
         return _load(final, False, time.monotonic() - started)
 
 
