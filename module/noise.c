@@ -771,9 +771,9 @@ enum wg_slots_op {
 };
 
 /*
- * Apply @op to the three slots in one critical section, then drop the
- * references of keypairs that left the slots. A newly installed keypair
- * brings the caller's reference.
+ * Apply @op to the three slots in one critical section, then unpublish the
+ * index of every keypair that left the slots and drop its slot reference.
+ * A newly installed keypair brings the caller's reference.
  * Return: false if nothing changed (CONFIRM of a keypair that is not next).
  */
 static bool wg_keyslots_update(struct wg_keyslots *slots, enum wg_slots_op op,
@@ -831,8 +831,16 @@ static bool wg_keyslots_update(struct wg_keyslots *slots, enum wg_slots_op op,
 
 		for (j = 0; j < 3; j++)
 			kept |= old[i] == now[j];
-		if (old[i] && !kept)
+		if (old[i] && !kept) {
+			/*
+			 * Out of the slots means out of service: unpublish the
+			 * index now, so no lookup finds it while in-flight
+			 * packets still hold references.
+			 */
+			old[i]->index_ops->remove(old[i]->index_table,
+						  &old[i]->index);
 			wg_keypair_put(old[i]);
+		}
 	}
 	return true;
 }

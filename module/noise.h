@@ -324,8 +324,8 @@ static inline struct wg_keypair *wg_keypair_get(struct wg_keypair *kp)
 struct wg_keypair *wg_keypair_get_live(struct wg_keypair *kp);
 
 /*
- * Drop a reference. The last one removes the index, wipes the keys and
- * frees after an RCU grace period. Any context.
+ * Drop a reference. The last one removes the index (if still published),
+ * wipes the keys and frees after an RCU grace period. Any context.
  */
 void wg_keypair_put(struct wg_keypair *kp);
 
@@ -386,7 +386,12 @@ struct wg_keypair *wg_keyslots_get_current(struct wg_keyslots *slots);
 /* Stop sending on the current keypair (private key change). */
 void wg_keyslots_expire_current(struct wg_keyslots *slots);
 
-/* Drop all three keypairs (peer removal, key wipe after 540 s). */
+/*
+ * Drop all three keypairs (peer removal, key wipe after 540 s).
+ * A keypair leaving the slots, here or by rotation, has its index
+ * unpublished at once: index lookups never return a retired keypair, even
+ * while packets in flight still hold references to it.
+ */
 void wg_keyslots_clear(struct wg_keyslots *slots);
 
 #ifdef WG_DEBUG

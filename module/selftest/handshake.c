@@ -190,6 +190,7 @@ static struct wg_keypair *wg_st_fake_keypair(struct wg_st_table *table,
 	kp->index.kind = WG_INDEX_KEYPAIR;
 	kp->index_ops = &wg_st_index_ops;
 	kp->index_table = table;
+	wg_st_assign(table, &kp->index);
 	return kp;
 }
 
@@ -227,6 +228,9 @@ static unsigned int wg_st_rotation(struct wg_st_table *table)
 	CHECK(!wg_st_previous(&slots) && wg_st_current(&slots) == kp[2] &&
 	      wg_st_next(&slots) == kp[3]);
 	CHECK(kref_read(&kp[1]->refcount) == 1);
+	/* Retired: no longer findable by index although still referenced. */
+	CHECK(wg_st_find(table, &kp[1]->index) < 0);
+	CHECK(wg_st_find(table, &kp[2]->index) >= 0);
 	/* Confirming something that is not next changes nothing. */
 	CHECK(!wg_keyslots_confirm(&slots, kp[2]));
 	CHECK(wg_keyslots_confirm(&slots, kp[3]));
@@ -243,6 +247,8 @@ static unsigned int wg_st_rotation(struct wg_st_table *table)
 	      !wg_st_next(&slots));
 	for (i = 0; i < ARRAY_SIZE(kp); i++)
 		CHECK(kref_read(&kp[i]->refcount) == 1);
+	for (i = 1; i < ARRAY_SIZE(kp); i++)
+		CHECK(wg_st_find(table, &kp[i]->index) < 0);
 out:
 	for (i = 0; i < ARRAY_SIZE(kp); i++)
 		wg_keypair_put(kp[i]);
