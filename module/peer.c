@@ -148,6 +148,13 @@ static void wgpeer_release(struct kref *ref)
 {
 	struct wgpeer *peer = container_of(ref, struct wgpeer, ref);
 
+	/*
+	 * A handshake worker that held the last reference may have installed
+	 * keys or an index after wgpeer_stop(): nothing may point here once
+	 * the memory goes. Neither call sleeps.
+	 */
+	wg_keyslots_clear(&peer->slots);
+	wgm_index_ops.remove(peer->wg->index_table, &peer->hs.index);
 	call_rcu(&peer->rcu, wgpeer_free_rcu);
 }
 
