@@ -164,6 +164,36 @@ bool wg_selftest_cookie(void)
 	CHECK(wg_cookie_validate(&t->checker, &t->init, sizeof(t->init), s6,
 				 true) == WG_MACS_MAC2_OK);
 
+	/* A cookie older than 115 s is no longer used for mac2. */
+	spin_lock_bh(&t->jar.lock);
+	t->jar.cookie_birth_ns = wg_clock_ns() -
+				 (WG_COOKIE_USABLE_AGE + 1) * NSEC_PER_SEC;
+	spin_unlock_bh(&t->jar.lock);
+	wg_cookie_jar_stamp(&t->jar, &t->init, sizeof(t->init));
+	CHECK(!memchr_inv(t->init.macs.mac2, 0, WG_MAC_LEN));
+	/* ...but one just younger than that still is. */
+	spin_lock_bh(&t->jar.lock);
+	t->jar.cookie_birth_ns = wg_clock_ns() -
+				 (WG_COOKIE_USABLE_AGE - 1) * NSEC_PER_SEC;
+	spin_unlock_bh(&t->jar.lock);
+	wg_cookie_jar_stamp(&t->jar, &t->init, sizeof(t->init));
+	CHECK(wg_cookie_validate(&t->checker, &t->init, sizeof(t->init), s6,
+				 true) == WG_MACS_MAC2_OK);
+
+	/*
+	 * Once the receiver's secret is older than 120 s it is replaced, so
+	 * cookies made from the old one stop giving a valid mac2.
+	 */
+	write_lock_bh(&t->checker.lock);
+	t->checker.secret_birth_ns = wg_clock_ns() -
+				     (WG_COOKIE_SECRET_MAX_AGE + 1) *
+				     NSEC_PER_SEC;
+	write_unlock_bh(&t->checker.lock);
+	CHECK(wg_cookie_validate(&t->checker, &t->init, sizeof(t->init), s6,
+				 true) == WG_MACS_MAC1_ONLY);
+	CHECK(!wg_older_than(t->checker.secret_birth_ns, wg_clock_ns(),
+			     WG_COOKIE_SECRET_MAX_AGE));
+
 	/* A different receiver key: mac1 no longer matches. */
 	wg_cookie_checker_set_key(&t->checker, t->priv);
 	CHECK(wg_cookie_validate(&t->checker, &t->init, sizeof(t->init), s4,
