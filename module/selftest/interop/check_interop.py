@@ -8,7 +8,8 @@ loads that kernel's own in-tree wireguard.ko (the reference, Contract 4) as the
 responder of the same vector, sends it the vector's initiation from a
 stdlib-only Python initiator (initiator.py), and checks that the reference
 answers with a response that authenticates and that a ping through the tunnel
-comes back decrypted with the derived keys.
+comes back decrypted with the derived keys. With --module, the same is done
+against our own wireguard.ko (device and protocol core together) instead.
 
 Usage (from the repository root, after `invoke kernel --kernel 6.1`):
     .venv/bin/python module/selftest/interop/check_interop.py \
@@ -41,6 +42,7 @@ class CheckError(Exception):
 class InteropRequest:
     kernel_dir: Path
     log_dir: Path | None
+    module: Path | None = None   # our wireguard.ko; None: the kernel's in-tree one
 
 
 @dataclass(frozen=True)
@@ -99,10 +101,17 @@ def run(request: InteropRequest) -> InteropResult:
         (Path(tmp) / "psk").write_text(b64(inputs.psk) + "\n", encoding="ascii")
         put = [(HERE / "initiator.py", "/root/initiator.py"), (vector, "/root/vector.txt"),
                (Path(tmp) / "priv", "/root/priv"), (Path(tmp) / "psk", "/root/psk")]
+        if request.module is None:
+            load = [
+                "test -f /lib/modules/reference/wireguard.ko",
+                "deps=$(modinfo -F depends /lib/modules/reference/wireguard.ko | tr , ' '); "
+                "{ [ -z \"$deps\" ] || modprobe -a $deps; } && insmod /lib/modules/reference/wireguard.ko",
+            ]
+        else:
+            # Ours is installed under updates/ (Contract 4); make sure that is what loaded.
+            load = ["modprobe wireguard && modinfo -F filename wireguard | grep /updates/"]
         steps = [
-            "test -f /lib/modules/reference/wireguard.ko",
-            "deps=$(modinfo -F depends /lib/modules/reference/wireguard.ko | tr , ' '); "
-            "{ [ -z \"$deps\" ] || modprobe -a $deps; } && insmod /lib/modules/reference/wireguard.ko",
+            *load,
             "ip link set lo up && ip link add wg0 type wireguard",
             f"wg set wg0 private-key /root/priv listen-port 51820 peer {b64(transcript.initiator_public)} "
             "preshared-key /root/psk allowed-ips 10.9.0.1/32",
@@ -112,8 +121,8 @@ def run(request: InteropRequest) -> InteropResult:
         ]
         log: list[str] = []
         initiator_output = ""
-        with GuestVM(kernel_image=bz, modules_root=modules_root, put=put, log_dir=request.log_dir,
-                     name="interop") as vm:
+        with GuestVM(kernel_image=bz, modules_root=modules_root, wireguard_ko=request.module, put=put,
+                     log_dir=request.log_dir, name="interop") as vm:
             for step in steps:
                 result = vm.run(step, timeout=180)
                 log.append(f"$ {step}\n{result.output}[status {result.status}]")
@@ -132,9 +141,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kernel-dir", type=Path, required=True,
                         help="harness kernel build folder (holds arch/x86/boot/bzImage and modules-root)")
     parser.add_argument("--log-dir", type=Path, default=None, help="where the VM logs go")
+    parser.add_argument("--module", type=Path, default=None,
+                        help="test this wireguard.ko (ours, built for that kernel) instead of the in-tree one")
     args = parser.parse_args(argv)
+    if args.module is not None and not args.module.is_file():
+        print(f"error: {args.module} is not a file; build the module first (invoke build --kernel ...)",
+              file=sys.stderr)
+        return 2
     try:
-        result = run(InteropRequest(kernel_dir=args.kernel_dir.expanduser(), log_dir=args.log_dir))
+        result = run(InteropRequest(kernel_dir=args.kernel_dir.expanduser(), log_dir=args.log_dir,
+                                    module=args.module))
     except CheckError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
