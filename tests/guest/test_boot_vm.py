@@ -127,3 +127,34 @@ def test_a_guest_that_never_gets_ready_is_reported_as_a_hang(kernel: BootKernel,
             pass
     assert "guest hung during boot" in str(err.value)
     assert "Linux version" in (log_dir / "console.log").read_text()
+
+
+def test_interact_gives_a_shell_with_job_control_and_ends_when_it_exits(kernel: BootKernel, tmp_path: Path) -> None:
+    import sys
+    import textwrap
+
+    import pexpect
+
+    script = tmp_path / "interact.py"
+    script.write_text(textwrap.dedent(f"""
+        from pathlib import Path
+        from wgcompat.guest.vm import GuestVM
+        with GuestVM(Path({str(kernel.image)!r}), log_dir=Path({str(tmp_path / 'logs')!r})) as vm:
+            vm.interact()
+        print("INTERACT-" + "RETURNED")
+    """))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    user = pexpect.spawn(sys.executable, [str(script)], env=env, encoding="utf-8", timeout=300)
+    try:
+        user.expect_exact("leave with `exit` or Ctrl-]")
+        user.expect_exact("# ")
+        user.sendline("echo hi-$((40+2)); sleep 600")
+        user.expect_exact("hi-42")
+        user.sendcontrol("c")  # Ctrl-C reaches the guest's foreground job, not the harness
+        user.expect_exact("# ")
+        user.sendline("exit")
+        user.expect_exact("INTERACT-RETURNED")
+        user.expect(pexpect.EOF)
+    finally:
+        user.close(force=True)
+    assert user.exitstatus == 0
