@@ -275,3 +275,13 @@ def test_concatenated_archives_stay_aligned_and_the_overlay_wins(tmp_path: Path)
         w.close()
     both = concatenate([a, b], tmp_path / "initrd")
     assert cpio_reader.as_dict(both)["etc/x"].data == b"overlay"  # read() asserts each member is 4-aligned
+
+
+def test_a_missing_host_tool_says_which_package_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    ours = tmp_path / "wireguard.ko"
+    ours.write_bytes(b"ours")
+    with pytest.raises(UserError) as err:
+        build_overlay(OverlayRequest(out=tmp_path / "o.cpio", release=RELEASE, wireguard_ko=ours))
+    assert "depmod is not installed" in err.value.cause
+    assert "apt-get install kmod" in err.value.fix

@@ -75,6 +75,20 @@ IPTABLES_ALTERNATIVES = {
 Compression = Literal["none", "gzip"]
 
 
+# Host tools the builder runs, and the Debian package that provides each.
+HOST_TOOLS = {"dpkg-deb": "dpkg", "dpkg": "dpkg", "depmod": "kmod", "modinfo": "kmod"}
+
+
+def _tool(argv: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
+    """Run a host tool; a missing one is a UserError that says how to install it."""
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, **kw)  # type: ignore[call-overload]
+    except FileNotFoundError as exc:
+        package = HOST_TOOLS.get(argv[0], argv[0])
+        raise UserError(f"{argv[0]} is not installed on this host (the guest image builder needs it)",
+                        f"run `apt-get install {package}` (as root), then try again") from exc
+
+
 @dataclass(frozen=True)
 class BaseImage:
     path: Path                  # the cpio archive (append an overlay to it)
@@ -124,8 +138,7 @@ def _split_relations(text: str) -> tuple[tuple[str, ...], ...]:
 
 
 def read_deb(path: Path) -> DebInfo:
-    proc = subprocess.run(["dpkg-deb", "-f", str(path), "Package", "Version", "Depends", "Pre-Depends", "Provides"],
-                          capture_output=True, text=True)
+    proc = _tool(["dpkg-deb", "-f", str(path), "Package", "Version", "Depends", "Pre-Depends", "Provides"])
     if proc.returncode != 0:
         raise UserError(f"{path} is not a readable .deb: {proc.stderr.strip()}",
                         f"delete {path} and run the command again to download it anew")
@@ -144,7 +157,7 @@ def read_deb(path: Path) -> DebInfo:
 
 
 def _newest(a: DebInfo, b: DebInfo) -> DebInfo:
-    proc = subprocess.run(["dpkg", "--compare-versions", a.version, "gt", b.version])
+    proc = _tool(["dpkg", "--compare-versions", a.version, "gt", b.version])
     return a if proc.returncode == 0 else b
 
 
@@ -296,7 +309,7 @@ def build_base(*, cache_dir: Path | None = None, packages: Sequence[str] = BASE_
 
 def populate(staging: Path, chosen: Sequence[DebInfo]) -> None:
     for info in chosen:
-        proc = subprocess.run(["dpkg-deb", "-x", str(info.path), str(staging)], capture_output=True, text=True)
+        proc = _tool(["dpkg-deb", "-x", str(info.path), str(staging)])
         if proc.returncode != 0:
             raise UserError(f"dpkg-deb could not unpack {info.path.name}: {proc.stderr.strip()}",
                             f"delete {info.path} and run again to download it anew")
@@ -405,7 +418,7 @@ _KO = re.compile(r"\.ko(\.xz|\.zst|\.gz)?$")
 
 def ko_release(ko: Path) -> str:
     """The kernel release a module was built for (from its vermagic)."""
-    proc = subprocess.run(["modinfo", "-F", "vermagic", str(ko)], capture_output=True, text=True)
+    proc = _tool(["modinfo", "-F", "vermagic", str(ko)])
     words = proc.stdout.split()
     if proc.returncode != 0 or not words:
         raise UserError(f"cannot read the vermagic of {ko}: {proc.stderr.strip() or 'no vermagic'}",
@@ -462,7 +475,7 @@ def build_overlay(req: OverlayRequest) -> Overlay:
                     raise UserError(f"{req.wireguard_ko} does not exist", "build the module first (invoke build)")
                 (moddir / "updates").mkdir(exist_ok=True)
                 shutil.copy2(req.wireguard_ko, moddir / "updates/wireguard.ko")
-            proc = subprocess.run(["depmod", "-b", str(stage), release], capture_output=True, text=True)
+            proc = _tool(["depmod", "-b", str(stage), release])
             if proc.returncode != 0:
                 raise UserError(f"depmod failed for the guest's modules ({release}): {proc.stderr.strip()}",
                                 "check the modules folder; `apt-get install kmod` provides depmod")

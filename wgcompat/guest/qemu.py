@@ -213,7 +213,9 @@ def probe_kvm(kernel: Path, qemu: str = QEMU, cache_dir: Path | None = None, tim
         except subprocess.TimeoutExpired:
             verdict = KvmVerdict(False, f"probe boot hung (no userspace within {timeout:.0f} s)", False)
     cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps({"usable": verdict.usable, "reason": verdict.reason}))
+    part = cache.with_name(f"{cache.name}.{os.getpid()}.part")
+    part.write_text(json.dumps({"usable": verdict.usable, "reason": verdict.reason}))
+    os.replace(part, cache)  # readers see the whole verdict or none
     return verdict
 
 
