@@ -39,7 +39,12 @@
  * random unique index, to hand an index over from the handshake to the new
  * keypair, and to remove an entry. Receive-side lookups are the device's:
  * lookup by index under RCU, check entry->kind, then container_of() to
- * struct wg_handshake (.index) or struct wg_keypair (.index).
+ * struct wg_handshake (.index) or struct wg_keypair (.index). Entries start
+ * unpublished with a zeroed node (hlist_unhashed() is true); a keypair's
+ * entry is unpublished as soon as it leaves the slots.
+ *
+ * Freeing: keypairs are freed with call_rcu(), so module exit must call
+ * rcu_barrier() after the last device is gone.
  *
  * Typical flows (device side):
  *  initiator: wg_noise_create_initiation(hs, &msg) -> send msg.
