@@ -11,6 +11,7 @@ the guest's /dev/kmsg (so commands can write "kernel messages").
   panic          print a kernel panic to the console and exit, like QEMU with -no-reboot
   hang           never become ready
   bootwarn       print a WARNING during boot, then serve commands
+  nosync         serve commands, but the sync lines never reach the console
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def main(argv: list[str]) -> int:
     if mode == "hang":
         while True:
             signal.pause()
-    env = {**os.environ, "WGC_KMSG": log, "WGC_TOKEN": params["wgcompat.token"]}
+    kmsg = "/dev/null" if mode == "nosync" else log  # nosync: the console hides the guest's sync lines
+    env = {**os.environ, "WGC_KMSG": kmsg, "WGC_TOKEN": params["wgcompat.token"]}
     os.execvpe("bash", ["bash", str(SERVER)], env)
     return 1
 

@@ -273,3 +273,16 @@ def test_boot_folders_of_killed_harnesses_are_removed(fake_qemu: Path, kernel: P
         assert not stale.exists()
     assert list((tmp_path / "cache/tmp").iterdir()) == []
 
+
+
+
+def test_commands_still_work_when_the_console_hides_the_sync_lines(fake_qemu: Path, kernel: Path, base: BaseImage,
+                                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wgcompat.guest import vm as vm_module
+
+    monkeypatch.setattr(vm_module, "SYNC_TIMEOUT", 1.0)
+    with vm_for(fake_qemu, kernel, base, tmp_path, mode="nosync") as vm:
+        for _ in range(3):
+            assert vm.run("echo ok", timeout=30).output == "ok\n"
+    info = json.loads((tmp_path / "logs/boot.json").read_text())
+    assert info["sync_lines"].startswith("missing")
