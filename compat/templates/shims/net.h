@@ -95,6 +95,29 @@ static inline void skb_reset_redirect(struct sk_buff *skb)
 {
 }
 #endif
+#if !WGC_HAVE_IP_TUNNEL_PARSE_PROTOCOL
+/* A headerless tunnel: the protocol is the IP version of the network header. */
+static inline __be16 ip_tunnel_parse_protocol(const struct sk_buff *skb)
+{
+	const u8 *network = skb_network_header(skb);
+
+	if (network < skb->head || network + 1 > skb_tail_pointer(skb))
+		return 0;
+	switch (*network >> 4) {
+	case 4:
+		return htons(ETH_P_IP);
+	case 6:
+		return htons(ETH_P_IPV6);
+	}
+	return 0;
+}
+
+static const struct header_ops ip_tunnel_header_ops __maybe_unused = {
+#if WGC_HAVE_HEADER_OPS_PARSE_PROTOCOL
+	.parse_protocol = ip_tunnel_parse_protocol,
+#endif
+};
+#endif
 #if !WGC_HAVE_ICMP_NDO_SEND
 #define icmp_ndo_send icmp_send
 #endif

@@ -33,6 +33,39 @@ static int name(struct net *src_net, struct net_device *dev,			\
 #define wgc_genl_info_dump(cb) genl_info_dump(cb)
 #elif WGC_HAVE_GENL_DUMPIT_INFO
 #define wgc_genl_info_dump(cb) genl_dumpit_info(cb)
+#else
+/*
+ * The kernel does not parse dump requests: parse it here, against the policy of the family's
+ * attributes (module/netlink.c's device policy unless WGC_GENL_DUMP_POLICY names another).
+ * The attribute table is a compound literal, so it lives as long as the caller's block.
+ * A request that does not parse yields an empty table.
+ */
+#ifndef WGC_GENL_DUMP_POLICY
+#define WGC_GENL_DUMP_POLICY wgnl_device_policy
+#endif
+struct wgc_genl_dumpit_info {
+	struct nlattr **attrs;
+};
+
+static inline struct nlattr **wgc_genl_parse_dump(struct netlink_callback *cb, struct nlattr **tb,
+						  int maxattr, const struct nla_policy *policy)
+{
+#if WGC_HAVE_NLMSG_PARSE_DEPRECATED
+	int err = nlmsg_parse_deprecated(cb->nlh, GENL_HDRLEN, tb, maxattr, policy, NULL);
+#else
+	int err = nlmsg_parse(cb->nlh, GENL_HDRLEN, tb, maxattr, policy, NULL);
+#endif
+
+	if (err)
+		memset(tb, 0, sizeof(*tb) * (maxattr + 1));
+	return tb;
+}
+
+#define wgc_genl_info_dump(cb) (&(const struct wgc_genl_dumpit_info) {			\
+	.attrs = wgc_genl_parse_dump((cb),						\
+			(struct nlattr *[ARRAY_SIZE(WGC_GENL_DUMP_POLICY)]) { NULL },	\
+			ARRAY_SIZE(WGC_GENL_DUMP_POLICY) - 1, WGC_GENL_DUMP_POLICY)	\
+})
 #endif
 
 #if !WGC_HAVE_NLA_POLICY_MIN_LEN
