@@ -222,6 +222,9 @@ static void wg_rl_sweep(struct wg_rl_table *t, const struct net *net,
 	bool drop;
 
 	for (i = 0; i <= t->mask; i++) {
+		/* Most buckets are empty: do not take the lock for them. */
+		if (!rcu_access_pointer(hlist_first_rcu(&t->buckets[i])))
+			continue;
 		spin_lock_bh(&t->lock);
 		hlist_for_each_entry_safe(e, tmp, &t->buckets[i], node) {
 			if (all) {
