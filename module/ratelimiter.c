@@ -311,6 +311,18 @@ out:
 	mutex_unlock(&wg_rl_mutex);
 }
 
+void wg_ratelimiter_collect(void)
+{
+	struct wg_rl_table *t;
+
+	mutex_lock(&wg_rl_mutex);
+	t = rcu_dereference_protected(wg_rl_table,
+				      lockdep_is_held(&wg_rl_mutex));
+	if (t)
+		wg_rl_sweep(t, NULL, false, wg_clock_ns());
+	mutex_unlock(&wg_rl_mutex);
+}
+
 void wg_ratelimiter_forget_net(const struct net *net)
 {
 	struct wg_rl_table *t;

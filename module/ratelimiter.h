@@ -54,6 +54,9 @@ bool wg_ratelimiter_allow(const struct net *net, const struct sockaddr *src);
 bool wg_ratelimiter_allow_at(const struct net *net,
 			     const struct sockaddr *src, u64 now_ns);
 
+/* Run the idle-bucket collection now, as the GC does every second. May sleep. */
+void wg_ratelimiter_collect(void);
+
 /* Drop every bucket of @net (namespace exit). May sleep. */
 void wg_ratelimiter_forget_net(const struct net *net);
 

@@ -2,8 +2,8 @@
 /*
  * selftest/ratelimiter.c - self-test of the handshake rate limiter: burst
  * then refusal, refill with time, the IPv6 /64 grouping, v4-mapped
- * addresses, separation by namespace. Time is passed explicitly
- * (wg_ratelimiter_allow_at), so nothing waits. The buckets live under two
+ * addresses, separation by namespace, collection of idle buckets. Time is
+ * passed explicitly (wg_ratelimiter_allow_at), so nothing waits. The buckets live under two
  * fake namespace keys that no device uses and are dropped at the end.
  * Takes and drops its own use of the shared table; may sleep.
  */
@@ -67,7 +67,7 @@ bool wg_selftest_ratelimiter(void)
 	struct sockaddr_in6 mapped_a = wg_st_v6(0, 0, 0xffff, 0xc0000201);
 	struct sockaddr unknown = { .sa_family = AF_UNIX };
 	unsigned int fails = 0;
-	u64 t0;
+	u64 t0, t_idle;
 
 	if (wg_ratelimiter_init())
 		return wg_selftest_report("ratelimiter", false);
@@ -102,6 +102,19 @@ bool wg_selftest_ratelimiter(void)
 
 	/* Unknown families are refused. */
 	CHECK(!wg_ratelimiter_allow_at(NET_A, &unknown, t0));
+
+	/*
+	 * The GC drops buckets idle for more than a second. One drained a
+	 * second and a half ago (by the real clock) is gone afterwards, so
+	 * the same instant gets a whole burst again; a drained one that is
+	 * not idle yet (t0, in the future) stays drained.
+	 */
+	t_idle = wg_clock_ns() - 3 * NSEC_PER_SEC / 2;
+	CHECK(wg_st_burst(NET_B, &b, t_idle, 8) == WG_RL_BURST);
+	/* (The periodic GC may beat us to it; either way it must be gone.) */
+	wg_ratelimiter_collect();
+	CHECK(wg_st_burst(NET_B, &b, t_idle, 8) == WG_RL_BURST);
+	CHECK(wg_st_burst(NET_A, &b, t0, 1) == 0);
 
 	/* Forgetting a namespace empties its buckets only. */
 	wg_ratelimiter_forget_net(NET_B);
