@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Guest-side UDP tools for the hostile-input tests (standard library only).
+"""Guest-side UDP tools for the hostile-input tests (python3-minimal: no json).
 
     guest_udp.py send FILE HOST PORT [REPEAT]
-        send each line of FILE (hex, or - for an empty one) as one datagram, REPEAT times over; print {"sent": n}
+        send each line of FILE (hex, or - for an empty one) as one datagram, REPEAT times over; print sent=N
     guest_udp.py flood HOST PORT PUBKEY_B64 COUNT SECONDS
         send COUNT handshake initiations with a valid mac1 for PUBKEY (garbage inside),
-        then listen SECONDS for answers; print {"sent": n, "cookie_replies": n, "other": n}
+        then listen SECONDS for answers; print sent=N cookie_replies=N other=N
     guest_udp.py relay LISTEN_PORT TARGET_PORT
         forward datagrams between the first client of 127.0.0.1:LISTEN_PORT and
         127.0.0.1:TARGET_PORT, sending every datagram twice (a replaying middlebox)
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import select
 import socket
@@ -40,7 +39,7 @@ def send(path: str, host: str, port: int, repeat: int) -> None:
                 sent += 1
             except OSError:
                 pass
-    print(json.dumps({"sent": sent}))
+    print(f"sent={sent}")
 
 
 def initiation(mac1_key: bytes) -> bytes:
@@ -83,7 +82,7 @@ def flood(host: str, port: int, pubkey_b64: str, count: int, seconds: float) -> 
     while time.monotonic() < deadline:
         select.select([sock], [], [], 0.2)
         drain()
-    print(json.dumps({"sent": sent, "cookie_replies": cookies, "other": other}))
+    print(f"sent={sent} cookie_replies={cookies} other={other}")
 
 
 def relay(listen_port: int, target_port: int) -> None:

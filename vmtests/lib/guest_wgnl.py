@@ -3,9 +3,9 @@
 
 Runs in the guest with the standard library only (python3-minimal). Usage:
 
-    python3 guest_wgnl.py CASE IFNAME [PEER_PUBLIC_KEY_BASE64]
+    python3 guest_wgnl.py CASE[,CASE...] IFNAME [PEER_PUBLIC_KEY_BASE64]
 
-prints one JSON line: {"case": ..., "errno": N, "name": "EINVAL"} (errno 0 = accepted).
+prints one line per case: case=CASE errno=N name=EINVAL (errno 0 = accepted; no json in python3-minimal).
 The cases are requests `wg` itself would never send (wrong lengths, unknown flags,
 missing attributes), to check that the kernel refuses them and names why.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import errno
-import json
 import os
 import socket
 import struct
@@ -91,7 +90,7 @@ class Genl:
 
     def family(self, family_name: str) -> int:
         code, payloads = self.request(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
-                                      attr(CTRL_ATTR_FAMILY_NAME, name(family_name)), NLM_F_REQUEST)
+                                      attr(CTRL_ATTR_FAMILY_NAME, name(family_name)), NLM_F_REQUEST | NLM_F_ACK)
         if code:
             raise OSError(code, f"resolving the {family_name} generic netlink family")
         msg = payloads[0]
@@ -102,6 +101,16 @@ class Genl:
                 return struct.unpack_from("=H", msg, off + 4)[0]
             off += (length + 3) & ~3
         raise OSError(errno.ENOENT, "no family id in the reply")
+
+
+def one_peer(*attrs: bytes) -> bytes:
+    return nest(WGDEVICE_A_PEERS, nest(0, *attrs))
+
+
+def allowed_ip(address: bytes, cidr: int, family: int = socket.AF_INET) -> bytes:
+    return nest(WGPEER_A_ALLOWEDIPS, nest(0, attr(WGALLOWEDIP_A_FAMILY, u16(family)),
+                                          attr(WGALLOWEDIP_A_IPADDR, address),
+                                          attr(WGALLOWEDIP_A_CIDR_MASK, bytes([cidr]))))
 
 
 def cases(ifname: str, peer: bytes) -> dict[str, tuple[int, bytes, int]]:
@@ -121,14 +130,9 @@ def cases(ifname: str, peer: bytes) -> dict[str, tuple[int, bytes, int]]:
             WGPEER_A_PUBLIC_KEY, fresh_key[:31]))), req),
         "peer_protocol_version_2": (set_, dev + nest(WGDEVICE_A_PEERS, nest(0, attr(
             WGPEER_A_PUBLIC_KEY, fresh_key), attr(WGPEER_A_PROTOCOL_VERSION, u32(2)))), req),
-        "allowedip_cidr_33": (set_, dev + nest(WGDEVICE_A_PEERS, nest(0, attr(WGPEER_A_PUBLIC_KEY, peer), nest(
-            WGPEER_A_ALLOWEDIPS, nest(0, attr(WGALLOWEDIP_A_FAMILY, u16(socket.AF_INET)),
-                                      attr(WGALLOWEDIP_A_IPADDR, v4), attr(WGALLOWEDIP_A_CIDR_MASK, b"\x21")))))),
-            req),
-        "allowedip_v4_with_16_bytes": (set_, dev + nest(WGDEVICE_A_PEERS, nest(0, attr(WGPEER_A_PUBLIC_KEY, peer), nest(
-            WGPEER_A_ALLOWEDIPS, nest(0, attr(WGALLOWEDIP_A_FAMILY, u16(socket.AF_INET)),
-                                      attr(WGALLOWEDIP_A_IPADDR, v4 * 4), attr(WGALLOWEDIP_A_CIDR_MASK, b"\x18")))))),
-            req),
+        "allowedip_cidr_33": (set_, dev + one_peer(attr(WGPEER_A_PUBLIC_KEY, peer), allowed_ip(v4, 33)), req),
+        "allowedip_v4_with_16_bytes": (set_, dev + one_peer(attr(WGPEER_A_PUBLIC_KEY, peer), allowed_ip(v4 * 4, 24)),
+                                       req),
         "set_without_interface": (set_, attr(WGDEVICE_A_LISTEN_PORT, u16(4242)), req),
         "set_on_missing_interface": (set_, attr(WGDEVICE_A_IFNAME, name("nosuchwg0")) +
                                      attr(WGDEVICE_A_LISTEN_PORT, u16(4242)), req),
@@ -138,13 +142,15 @@ def cases(ifname: str, peer: bytes) -> dict[str, tuple[int, bytes, int]]:
 
 
 def main() -> int:
-    case, ifname = sys.argv[1], sys.argv[2]
+    names, ifname = sys.argv[1].split(","), sys.argv[2]
     peer = base64.b64decode(sys.argv[3]) if len(sys.argv) > 3 else os.urandom(32)
     genl = Genl()
     family = genl.family("wireguard")
-    cmd, attrs, flags = cases(ifname, peer)[case]
-    code, _ = genl.request(family, cmd, attrs, flags)
-    print(json.dumps({"case": case, "errno": code, "name": errno.errorcode.get(code, str(code)) if code else "OK"}))
+    table = cases(ifname, peer)
+    for case in names:
+        cmd, attrs, flags = table[case]
+        code, _ = genl.request(family, cmd, attrs, flags)
+        print(f"case={case} errno={code} name={errno.errorcode.get(code, str(code)) if code else 'OK'}")
     return 0
 
 

@@ -393,6 +393,7 @@ class Topology:
         self.prefix = f"{re.sub(r'[^a-z0-9]', '', label.lower())[:8] or 't'}{next(_ids)}"
         self.namespaces: list[Netns] = []
         self.pids: list[int] = []
+        self.cleanups: list[str] = []   # extra guest commands for close(), run first
         self.workdir = f"/tmp/wgt-{self.prefix}"
         sh(vm, f"mkdir -p {self.workdir}")
 
@@ -451,7 +452,7 @@ class Topology:
         sh(self.vm, f"base64 -d {path}.b64 > {path} && rm -f {path}.b64")
 
     def close(self) -> None:
-        cmds = []
+        cmds = list(self.cleanups)
         if self.pids:
             cmds.append(f"kill -9 {' '.join(str(p) for p in self.pids)} 2>/dev/null")
         for ns in self.namespaces:
@@ -463,6 +464,7 @@ class Topology:
         run(self.vm, "; ".join(cmds) + "; true", timeout=120)
         self.namespaces.clear()
         self.pids.clear()
+        self.cleanups.clear()
 
 
 # ---------------------------------------------------------------------------
@@ -531,3 +533,18 @@ def json_cmd(ns: Netns, cmd: str) -> Any:
 def chunks(seq: Sequence[T], n: int) -> Iterator[Sequence[T]]:
     for i in range(0, len(seq), n):
         yield seq[i:i + n]
+
+
+def send_stream(topo: Topology, src: Netns, dst: Netns, address: str, size: int, port: int = 5201) -> None:
+    """Send ``size`` random bytes over TCP from ``src`` to ``address`` (in ``dst``); check size and SHA-256."""
+    sent, received = f"{topo.workdir}/stream-{port}.out", f"{topo.workdir}/stream-{port}.in"
+    want = src.sh(f"head -c {size} /dev/urandom > {sent} && sha256sum < {sent}").split()[0]
+    bind = f"[{address}]" if ":" in address else address
+    pid = dst.spawn(f"ncat -l --recv-only {address} {port}", log=received)
+    wait_until(lambda: f"{bind}:{port}" in dst.sh("ss -Hltn"), 30, f"ncat listening on {bind}:{port}")
+    src.sh(f"ncat --send-only {address} {port} < {sent}", timeout=300)
+    wait_until(lambda: not topo.alive(pid), 120, "the receiving ncat to finish")
+    got = dst.sh(f"stat -c %s {received} && sha256sum < {received}").split()
+    if int(got[0]) != size or got[1] != want:
+        raise AssertionError(f"TCP stream to {address}: {got[0]} of {size} bytes arrived, "
+                             f"checksum {'matches' if got[1] == want else 'differs'}")

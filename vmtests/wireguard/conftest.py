@@ -54,6 +54,10 @@ def wg_vm(request: pytest.FixtureRequest, implementation: str) -> Iterator[Any]:
             vm = stack.enter_context(start_guest(kernel_build, None, [], logs / "reference-vm"))
         ensure_loaded(vm, implementation)
         yield vm
+        # end of the session: debug kernels scan for leaks (raises KernelSplat naming them)
+        check = getattr(vm, "check_kmemleak", None)
+        if check is not None:
+            check()
 
 
 @pytest.fixture

@@ -1,0 +1,107 @@
+"""Scenario 11: hostile input at the listening port, sent from another namespace.
+
+                      ns outer (lo: 127.0.0.1)  <- attacker: python3 guest_udp.py here
+          wg0(A) socket :10001            wg0(B) socket :10002  <- target
+     +-------------------------+          +-------------------------+
+     | ns a   wg0  10.9.0.1/24 | <======> | ns b   wg0  10.9.0.2/24 |
+     +-------------------------+          +-------------------------+
+
+For the replay test A reaches B through a relay in outer that sends every
+datagram twice:   A :10001 -> relay 127.0.0.1:10050 (x2) -> B :10002 (and back, x2)
+
+Message sizes (facts §1.2): initiation 148, response 92, cookie reply 64, data >= 32.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+from vmtests.lib.topology import Pair, Topology, two_peers, wait_until
+
+GUEST_UDP = Path(__file__).resolve().parents[1] / "lib" / "guest_udp.py"
+
+
+def header(kind: int) -> bytes:
+    return struct.pack("<I", kind)
+
+
+def hostile_messages() -> dict[str, list[bytes]]:
+    r = os.urandom
+    return {
+        "empty and tiny": [b"", b"\x01", b"\x04\x00\x00"],
+        "truncated": [header(1) + r(143), header(2) + r(87), header(3) + r(59), header(4) + r(27)],
+        "one byte too long": [header(1) + r(145), header(2) + r(89), header(3) + r(61)],
+        "unknown types": [header(0) + r(144), header(5) + r(144), header(255) + r(88), b"\xff" * 148],
+        "non-zero reserved bytes": [b"\x01\x01\x00\x00" + r(144), b"\x02\x00\x00\x01" + r(88),
+                                    b"\x04\x00\x01\x00" + r(60)],
+        "bad mac1": [header(1) + r(144) for _ in range(20)] + [header(2) + r(88) for _ in range(20)],
+        "cookie replies for nobody": [header(3) + r(60) for _ in range(20)],
+        "data for unknown indices": [header(4) + r(4) + struct.pack("<Q", c) + r(48)
+                                     for c in (0, 1, 2**63, 2**64 - 1, 2**64 - 8192)],
+        "random bytes": [r(n) for n in (1, 7, 31, 32, 33, 64, 92, 148, 500, 1400)],
+    }
+
+
+def fields(output: str) -> dict[str, int]:
+    """The ``key=N ...`` summary line the guest tool prints last."""
+    return {k: int(v) for k, v in (f.split("=", 1) for f in output.strip().splitlines()[-1].split())}
+
+
+def put_tools(topo: Topology) -> str:
+    path = f"{topo.workdir}/guest_udp.py"
+    topo.put_text(path, GUEST_UDP.read_text())
+    return path
+
+
+def test_malformed_messages_are_dropped_without_state_change(topo: Topology) -> None:
+    p = two_peers(topo)
+    tool = put_tools(topo)
+    messages = hostile_messages()
+    lines = ["-" if not m else m.hex() for batch in messages.values() for m in batch]
+    topo.put_text(f"{topo.workdir}/hostile.hex", "\n".join(lines) + "\n")
+    before = p.wb.show()
+    out = p.outer.sh(f"timeout 240 python3 {tool} send {topo.workdir}/hostile.hex 127.0.0.1 {p.port_b} 50", timeout=300)
+    assert fields(out)["sent"] == 50 * len(lines)
+    # v6 too, to the same socket pair
+    p.outer.sh(f"timeout 240 python3 {tool} send {topo.workdir}/hostile.hex ::1 {p.port_b} 5", timeout=300)
+    after = p.wb.show()
+    assert after == before, f"hostile input changed B's state:\n{before}\n---\n{after}"
+    assert p.wb.counters().rx_packets == 0, "a hostile datagram was delivered through wg0"
+    # and B still serves its real peer
+    p.a.wait_ping(Pair.B4)
+    assert p.wb.peer(p.wa).latest_handshake > 0
+    assert p.wb.peer(p.wa).endpoint == p.endpoint_a
+
+
+def test_replayed_packets_are_dropped(topo: Topology) -> None:
+    p = two_peers(topo, connect=False)
+    tool = put_tools(topo)
+    relay_port = 10050
+    p.outer.spawn(f"python3 {tool} relay {relay_port} {p.port_b}")
+    wait_until(lambda: str(relay_port) in p.outer.sh("ss -Hlun"), 30, "the relay to listen")
+    p.wa.add_peer(p.wb, [f"{Pair.B4}/32"], endpoint=p.endpoint(relay_port))
+    p.wb.add_peer(p.wa, [f"{Pair.A4}/32"], endpoint=p.endpoint_a)
+    res = p.a.ping_ok(Pair.B4, count=10, interval=0.2, wait=10)
+    assert "duplicates" not in res.output, f"a replayed packet was delivered:\n{res.output}"
+    # each side counted every message once: the second copies were refused
+    a_rx, a_tx = p.wa.transfer()[p.wb.public_key]
+    b_rx, b_tx = p.wb.transfer()[p.wa.public_key]
+    assert a_rx == 92 + 10 * 128, f"A received {a_rx} bytes"
+    assert b_tx == 92 + 10 * 128, f"B sent {b_tx} bytes"
+    assert b_rx in (148 + 10 * 128, 148 + 10 * 128 + 32), f"B received {b_rx} bytes"
+
+
+def test_handshake_flood_gets_cookie_replies_and_the_real_peer_still_connects(topo: Topology) -> None:
+    p = two_peers(topo)
+    tool = put_tools(topo)
+    out = p.outer.sh(f"timeout 500 python3 {tool} flood 127.0.0.1 {p.port_b} {p.wb.public_key} 30000 3", timeout=600)
+    result = fields(out)
+    assert result["sent"] > 0
+    assert result["cookie_replies"] > 0, f"no cookie reply under a flood of initiations: {result}"
+    assert result["other"] == 0, f"B answered garbage initiations with something else: {result}"
+    state = p.wb.show()
+    assert list(state.peers) == [p.wa.public_key] and state.peers[p.wa.public_key].latest_handshake == 0
+    p.a.wait_ping(Pair.B4, timeout=90)
+    assert p.wb.peer(p.wa).latest_handshake > 0

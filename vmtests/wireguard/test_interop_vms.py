@@ -1,0 +1,76 @@
+"""Scenario 8b: interop between two guests -- the implementation under test against the kernel's own.
+
+     +--------------------------------+   QEMU socket network   +--------------------------------+
+     | guest vm1: --implementation    |   (UDP on the host's    | guest vm2: the kernel's own    |
+     |   eth0 10.77.0.1/24            |    127.0.0.1)           |   eth0 10.77.0.2/24            |
+     |   wg0  10.9.0.1/24 :51820      |<======================>|   wg0  10.9.0.2/24 :51820      |
+     +--------------------------------+                         +--------------------------------+
+
+Both guests boot the same kernel; vm1 gets our module when --implementation is
+ours, vm2 always loads /lib/modules/reference/wireguard.ko. Each side initiates once.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from vmtests.lib.implementation import ensure_loaded
+from vmtests.lib.topology import Guest, Keypair, parse_dump, sh, wait_until
+
+
+def genkey(vm: Guest) -> Keypair:
+    out = sh(vm, "k=$(wg genkey) && echo $k && echo $k | wg pubkey").split()
+    return Keypair(out[-2], out[-1])
+
+
+def setup_wg(vm: Guest, me: Keypair, address: str, peer: Keypair, peer_ip: str, endpoint: str) -> None:
+    sh(vm, "ip link add wg0 type wireguard && "
+           f"wg set wg0 listen-port 51820 private-key <(echo {shlex.quote(me.private)}) "
+           f"peer {peer.public} allowed-ips {peer_ip}/32 endpoint {endpoint} && "
+           f"ip addr add {address}/24 dev wg0 && ip link set wg0 up")
+
+
+def ping(vm: Guest, address: str) -> bool:
+    return sh(vm, f"ping -n -q -c 1 -W 1 {address} || true").find(" 1 received") >= 0
+
+
+@pytest.fixture
+def two_guests(request: pytest.FixtureRequest, implementation: str, kernel_build: Any,
+               console_logs: Any) -> Iterator[tuple[Any, Any]]:
+    from wgcompat.guest.vm import wired_vms
+    from wgcompat.session import bootable
+
+    first: dict[str, object] = {}
+    if implementation == "ours":
+        first["wireguard_ko"] = request.getfixturevalue("module_build").ko
+    with wired_vms(bootable(kernel_build), log_dir=console_logs / "interop-vms",
+                   modules_root=kernel_build.modules_root, first=first) as (vm1, vm2):
+        ensure_loaded(vm1, implementation)
+        ensure_loaded(vm2, "reference")
+        yield vm1, vm2
+
+
+@pytest.mark.destructive
+def test_both_directions_against_the_kernels_own_wireguard_in_another_guest(two_guests: tuple[Any, Any]) -> None:
+    vm1, vm2 = two_guests
+    k1, k2 = genkey(vm1), genkey(vm2)
+    setup_wg(vm1, k1, "10.9.0.1", k2, "10.9.0.2", "10.77.0.2:51820")
+    setup_wg(vm2, k2, "10.9.0.2", k1, "10.9.0.1", "10.77.0.1:51820")
+    # vm1 initiates
+    wait_until(lambda: ping(vm1, "10.9.0.2"), 60, "vm1 to reach vm2 through the tunnel")
+    assert parse_dump(sh(vm1, "wg show wg0 dump")).peers[k2.public].latest_handshake > 0
+    assert ping(vm2, "10.9.0.1")
+    # start over, and vm2 initiates
+    for vm, peer in ((vm1, k2), (vm2, k1)):
+        sh(vm, f"wg set wg0 peer {peer.public} remove")
+    setup_peer = "wg set wg0 peer {pub} allowed-ips {ip}/32 endpoint {ep}"
+    sh(vm1, setup_peer.format(pub=k2.public, ip="10.9.0.2", ep="10.77.0.2:51820"))
+    sh(vm2, setup_peer.format(pub=k1.public, ip="10.9.0.1", ep="10.77.0.1:51820"))
+    wait_until(lambda: ping(vm2, "10.9.0.1"), 60, "vm2 to reach vm1 through the tunnel")
+    d1 = parse_dump(sh(vm1, "wg show wg0 dump")).peers[k2.public]
+    assert d1.latest_handshake > 0 and d1.rx_bytes >= 148, "vm1 did not receive vm2's initiation"
+    assert ping(vm1, "10.9.0.2")

@@ -1,0 +1,70 @@
+"""Scenario 12: protocol timers (rekey after time, expiry of old keys) without waiting minutes.
+
+                      ns outer (lo: 127.0.0.1)
+          wg0(A) socket :10001            wg0(B) socket :10002
+     +-------------------------+          +-------------------------+
+     | ns a   wg0  10.9.0.1/24 | <======> | ns b   wg0  10.9.0.2/24 |
+     +-------------------------+          +-------------------------+
+
+Needs our module's debug-only parameter /sys/module/wireguard/parameters/time_divisor
+(WG_DEBUG=1 builds): every protocol duration is divided by it. With 60,
+REKEY_AFTER_TIME 120 s -> 2 s and REJECT_AFTER_TIME 180 s -> 3 s. The kernel's own
+WireGuard has no such parameter, so these tests cannot run against "reference".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from vmtests.lib.topology import Pair, Topology, run, two_peers, wait_until
+
+PARAM = "/sys/module/wireguard/parameters/time_divisor"
+DIVISOR = 60
+INITIATION = 148
+
+
+@pytest.fixture
+def scaled_time(topo: Topology, implementation: str) -> Iterator[int]:
+    if implementation == "reference":
+        pytest.skip("the reference WireGuard has no timer-scaling parameter (time_divisor); "
+                    "timer scenarios run against ours only")
+    if not run(topo.vm, f"test -w {PARAM}").ok:
+        pytest.skip(f"our module was built without its debug timer parameter ({PARAM} is absent: not WG_DEBUG=1)")
+    topo.vm.run(f"echo {DIVISOR} > {PARAM}", timeout=30)
+    try:
+        yield DIVISOR
+    finally:
+        topo.vm.run(f"echo 1 > {PARAM}", timeout=30)
+
+
+def guest_now(topo: Topology) -> int:
+    return int(run(topo.vm, "date +%s").output.strip())
+
+
+def test_initiator_rekeys_after_rekey_after_time(topo: Topology, scaled_time: int) -> None:
+    p = two_peers(topo)
+    p.a.wait_ping(Pair.B4)
+    first = p.wa.wait_handshake(p.wb)
+    # keep sending: the initiator must start a new handshake once its key is 120/60 = 2 s old
+    p.a.spawn(f"ping -q -i 0.2 {Pair.B4}")
+    later = wait_until(lambda: (t := p.wa.latest_handshakes()[p.wb.public_key]) > first and t, 60,
+                       "a second handshake started by the rekey timer")
+    assert later > first
+    # the session goes on: traffic still flows after the rekey
+    p.a.ping_ok(Pair.B4, count=2, wait=5)
+
+
+def test_old_keys_expire_after_reject_after_time(topo: Topology, scaled_time: int) -> None:
+    p = two_peers(topo)
+    p.a.wait_ping(Pair.B4)
+    hs = p.wb.wait_handshake(p.wa)
+    # B (the responder) sends on the current key only until it is 180/60 = 3 s old; let it age past that
+    wait_until(lambda: guest_now(topo) >= hs + 5, 30, "the session to be 5 s old on the guest clock")
+    tx_before = p.wb.transfer()[p.wa.public_key][1]
+    p.b.wait_ping(Pair.A4)
+    # B could not use the expired key: it had to send an initiation of its own
+    sent = p.wb.transfer()[p.wa.public_key][1] - tx_before
+    assert sent >= INITIATION + 128, f"B sent {sent} bytes: no new handshake after the key expired"
+    assert p.wb.latest_handshakes()[p.wa.public_key] > hs
