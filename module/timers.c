@@ -41,10 +41,18 @@ unsigned long wgtimers_secs(unsigned int seconds)
 	return j;
 }
 
-/* Up to a third of a second of jitter. */
+/* Up to a third of a (protocol) second of jitter. */
 static unsigned long wgtimers_jitter(void)
 {
-	return get_random_u32_below(HZ / 3);
+	unsigned long range = HZ / 3;
+
+#ifdef WG_DEBUG
+	unsigned int div = READ_ONCE(time_divisor);
+
+	if (div > 1)
+		range = max(range / div, 1UL);
+#endif
+	return get_random_u32_below(range);
 }
 
 static bool wgtimers_usable(struct wgpeer *peer)
