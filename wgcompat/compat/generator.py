@@ -21,7 +21,7 @@ from typing import Literal
 from wgcompat.compat.catalogue import Catalogue, load_catalogue
 from wgcompat.compat.render import Derived, RenderInput, RenderProbe, render
 from wgcompat.compat.runner import run_probes
-from wgcompat.compat.tree import KernelTree, choose_cc
+from wgcompat.compat.tree import CompilerChoice, KernelTree, choose_cc
 from wgcompat.errors import UserError
 from wgcompat.paths import cache_root
 
@@ -82,14 +82,15 @@ def generate(request: CompatRequest) -> CompatResult:
         raise UserError(f"unknown crypto choice {request.crypto!r}", "use --crypto auto or --crypto bundled")
     catalogue = load_catalogue()
     tree = KernelTree.open(request.kernel_dir)
-    cc, notes = choose_cc(tree, request.cc)
+    compiler = choose_cc(tree, request.cc)
+    cc = compiler.cc
     key = cache_key(tree, catalogue, cc)
     entry = Path(request.cache_dir) / key
 
     stored = _load_entry(entry)
     cached = stored is not None
     if stored is None:
-        stored = _probe_and_store(catalogue, tree, cc, notes, entry, request.jobs)
+        stored = _probe_and_store(catalogue, tree, compiler, entry, request.jobs)
 
     probes = [
         ProbeResult(
@@ -137,13 +138,15 @@ def generate(request: CompatRequest) -> CompatResult:
 
 
 def _probe_and_store(
-    catalogue: Catalogue, tree: KernelTree, cc: str, notes: list[str], entry: Path, jobs: int | None
+    catalogue: Catalogue, tree: KernelTree, compiler: CompilerChoice, entry: Path, jobs: int | None
 ) -> dict:
     entry.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{entry.name[:16]}-", dir=entry.parent))
     try:
         workdir = staging / "probes"
-        outcome = run_probes(catalogue, tree, cc, workdir, cc_substituted=bool(notes), jobs=jobs)
+        outcome = run_probes(
+            catalogue, tree, compiler.cc, workdir, cc_substituted=compiler.substituted, jobs=jobs
+        )
         logs = staging / "logs"
         logs.mkdir()
         records = []
@@ -162,7 +165,7 @@ def _probe_and_store(
                     "has_log": bool(got.log),
                 }
             )
-        all_notes = list(notes)
+        all_notes = list(compiler.notes)
         if outcome.dropped_cflags:
             all_notes.append(
                 "dropped compiler flags the stand-in compiler rejects: " + " ".join(outcome.dropped_cflags)
@@ -171,7 +174,7 @@ def _probe_and_store(
             "generator": GENERATOR_VERSION,
             "release": tree.release,
             "kernel_dir": str(tree.kdir),
-            "cc": cc,
+            "cc": compiler.cc,
             "notes": all_notes,
             "dropped_cflags": list(outcome.dropped_cflags),
             "probe_seconds": round(outcome.seconds, 3),

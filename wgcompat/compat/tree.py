@@ -120,7 +120,14 @@ def parse_symvers(text: str) -> dict[str, Export]:
     return exports
 
 
-def choose_cc(tree: KernelTree, requested: str | None) -> tuple[str, list[str]]:
+@dataclass(frozen=True)
+class CompilerChoice:
+    cc: str
+    substituted: bool  # True when a stand-in replaces the kernel's own (missing) compiler
+    notes: tuple[str, ...] = ()
+
+
+def choose_cc(tree: KernelTree, requested: str | None) -> CompilerChoice:
     """The compiler command to build probes with, and notes to show the user.
 
     The kernel's own compiler is used when it is installed. When it is not (a Debian headers
@@ -131,17 +138,17 @@ def choose_cc(tree: KernelTree, requested: str | None) -> tuple[str, list[str]]:
     if requested:
         if shutil.which(requested.split()[-1]) is None:
             raise KernelTreeError(f"compiler {requested!r} is not installed", "install it or pass another --cc")
-        return requested, []
+        return CompilerChoice(requested, substituted=False)
     configured = tree.configured_cc()
     if configured and shutil.which(configured):
-        return configured, []
-    if shutil.which("gcc"):
-        note = (
-            f"the kernel was built with {configured or 'an unknown compiler'}, which is not installed; "
-            "probing with the host's gcc"
+        return CompilerChoice(configured, substituted=False)
+    if shutil.which("gcc") is None:
+        raise KernelTreeError(
+            f"the kernel was built with {configured or 'an unknown compiler'} and no gcc is installed",
+            "install that compiler (or gcc) or pass --cc",
         )
-        return "gcc", [note]
-    raise KernelTreeError(
-        f"the kernel was built with {configured or 'an unknown compiler'} and no gcc is installed",
-        "install that compiler (or gcc) or pass --cc",
-    )
+    if configured is None:
+        # kernels before 5.8 do not record their compiler; gcc is Kbuild's own default
+        return CompilerChoice("gcc", substituted=False)
+    note = f"the kernel was built with {configured}, which is not installed; probing with the host's gcc"
+    return CompilerChoice("gcc", substituted=True, notes=(note,))
