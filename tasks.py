@@ -188,3 +188,14 @@ def bench_crypto(c):
     from wgcompat.bench.crypto import main  # type: ignore[import-not-found]
 
     main()
+
+
+@task(help={**KERNEL_HELP, "crypto": MODULE_HELP["crypto"], "seconds": "iperf3 duration per run",
+            "rounds": "how many times each implementation runs (interleaved)"})
+@user_errors
+def bench(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto", seconds=10, rounds=2):
+    """Tunnel throughput in one guest: ours vs the kernel's own WireGuard vs wireguard-go (ratios)."""
+    from wgcompat.bench.tunnel import print_table, run
+
+    print_table(run(_selection(kernel, kernel_src, kernel_dir, config), crypto=crypto, seconds=int(seconds),
+                    rounds=int(rounds)))

@@ -1,0 +1,76 @@
+#!/bin/bash
+# Guest side of `invoke bench`: TCP throughput through a WireGuard tunnel between
+# two network namespaces, for one implementation, measured with iperf3.
+#
+#   ns wga: tuna 10.200.0.1/24, veth 10.100.0.1/24 ==veth== ns wgb: veth 10.100.0.2/24, tunb 10.200.0.2/24
+#   (distinct names: wireguard-go's control socket is /var/run/wireguard/<name>.sock in every netns)
+#
+# usage: tunnel.sh ours|reference|wireguard-go|none SECONDS
+# prints iperf3's JSON report (the host parses it)
+set -euo pipefail
+impl=$1
+seconds=$2
+
+cleanup() {
+	ip netns pids wga 2>/dev/null | xargs -r kill 2>/dev/null || true
+	ip netns pids wgb 2>/dev/null | xargs -r kill 2>/dev/null || true
+	ip netns del wga 2>/dev/null || true
+	ip netns del wgb 2>/dev/null || true
+}
+trap cleanup EXIT
+cleanup
+
+load() {
+	rmmod wireguard 2>/dev/null || true
+	case $impl in
+	ours) modprobe wireguard ;;
+	reference)
+		deps=$(modinfo -F depends /lib/modules/reference/wireguard.ko | tr , ' ')
+		[ -z "$deps" ] || modprobe -a $deps
+		insmod /lib/modules/reference/wireguard.ko ;;
+	esac
+}
+
+ip netns add wga
+ip netns add wgb
+ip link add veth-a netns wga type veth peer name veth-b netns wgb
+ip -n wga addr add 10.100.0.1/24 dev veth-a
+ip -n wgb addr add 10.100.0.2/24 dev veth-b
+ip -n wga link set veth-a up
+ip -n wgb link set veth-b up
+ip -n wga link set lo up
+ip -n wgb link set lo up
+
+if [ "$impl" = none ]; then
+	server=10.100.0.2
+else
+	load
+	umask 077
+	wg genkey > /tmp/ka
+	wg genkey > /tmp/kb
+	for side in a b; do
+		if [ "$impl" = wireguard-go ]; then
+			mkdir -p /dev/net
+			[ -e /dev/net/tun ] || mknod /dev/net/tun c 10 200
+			ip netns exec wg$side env WG_PROCESS_FOREGROUND=1 wireguard-go tun$side >/dev/null 2>&1 &
+			for _ in $(seq 100); do [ -S /var/run/wireguard/tun$side.sock ] && break; sleep 0.1; done
+		else
+			ip -n wg$side link add tun$side type wireguard
+		fi
+	done
+	ip netns exec wga wg set tuna private-key /tmp/ka listen-port 51820 \
+		peer "$(wg pubkey < /tmp/kb)" allowed-ips 10.200.0.2/32 endpoint 10.100.0.2:51820
+	ip netns exec wgb wg set tunb private-key /tmp/kb listen-port 51820 \
+		peer "$(wg pubkey < /tmp/ka)" allowed-ips 10.200.0.1/32 endpoint 10.100.0.1:51820
+	ip -n wga addr add 10.200.0.1/24 dev tuna
+	ip -n wgb addr add 10.200.0.2/24 dev tunb
+	ip -n wga link set tuna up
+	ip -n wgb link set tunb up
+	ip netns exec wga ping -c 1 -W 10 10.200.0.2 >/dev/null
+	server=10.200.0.2
+fi
+
+ip netns exec wgb iperf3 -s -1 -D -B "$server" >/dev/null
+for _ in $(seq 100); do ip netns exec wgb ss -ltn | grep -q ":5201 " && break; sleep 0.1; done
+ip netns exec wga iperf3 -c "$server" -t "$seconds" -J > /tmp/iperf.json
+cat /tmp/iperf.json
