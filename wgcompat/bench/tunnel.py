@@ -41,9 +41,13 @@ def parse_iperf(implementation: str, output: str) -> Throughput:
                         "see the console log; the tunnel may not have come up") from exc
 
 
-def run(sel: KernelSelection, crypto: str = "auto", seconds: int = 10, rounds: int = 2) -> list[Throughput]:
+def run(sel: KernelSelection, crypto: str = "auto", seconds: int = 10, rounds: int = 2,
+        implementations: tuple[str, ...] = IMPLEMENTATIONS) -> list[Throughput]:
     from wgcompat.session import console_log_dir, start_guest
 
+    unknown = [i for i in implementations if i not in IMPLEMENTATIONS]
+    if unknown:
+        raise UserError(f"unknown implementation(s): {', '.join(unknown)}", f"choose from {', '.join(IMPLEMENTATIONS)}")
     kb = resolve_kernel(sel)
     module = build_module(ModuleBuildRequest(kb, crypto=crypto), progress=say)
     log_dir = console_log_dir(kb, "bench")
@@ -53,7 +57,7 @@ def run(sel: KernelSelection, crypto: str = "auto", seconds: int = 10, rounds: i
         has_reference = vm.run("test -f /lib/modules/reference/wireguard.ko", timeout=30).status == 0
         # Interleave the implementations so a slow phase of the host hits all of them alike.
         for _ in range(rounds):
-            for impl in IMPLEMENTATIONS:
+            for impl in implementations:
                 if impl == "reference" and not has_reference:
                     continue
                 r = vm.run(f"bash /root/tunnel.sh {impl} {int(seconds)}", timeout=seconds * 10 + 120)
