@@ -16,7 +16,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypedDict, cast
 
 from wgcompat.compat.catalogue import Catalogue, load_catalogue
 from wgcompat.compat.render import Derived, RenderInput, RenderProbe, render
@@ -66,6 +66,29 @@ class CompatResult:
     notes: list[str] = field(default_factory=list)
     dropped_cflags: list[str] = field(default_factory=list)
     cache_entry: Path | None = None
+
+
+class StoredProbe(TypedDict):
+    name: str
+    kind: str
+    define: str | None
+    present: bool
+    seconds: float
+    detail: str
+    has_log: bool
+
+
+class StoredResults(TypedDict):
+    """results.json of a cache entry."""
+
+    generator: str
+    release: str
+    kernel_dir: str
+    cc: str
+    notes: list[str]
+    dropped_cflags: list[str]
+    probe_seconds: float
+    probes: list[StoredProbe]
 
 
 def cache_key(tree: KernelTree, catalogue: Catalogue, cc: str) -> str:
@@ -139,7 +162,7 @@ def generate(request: CompatRequest) -> CompatResult:
 
 def _probe_and_store(
     catalogue: Catalogue, tree: KernelTree, compiler: CompilerChoice, entry: Path, jobs: int | None
-) -> dict:
+) -> StoredResults:
     entry.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{entry.name[:16]}-", dir=entry.parent))
     try:
@@ -149,7 +172,7 @@ def _probe_and_store(
         )
         logs = staging / "logs"
         logs.mkdir()
-        records = []
+        records: list[StoredProbe] = []
         for probe in catalogue.probes:
             got = outcome.outcomes[probe.name]
             if got.log:
@@ -170,7 +193,7 @@ def _probe_and_store(
             all_notes.append(
                 "dropped compiler flags the stand-in compiler rejects: " + " ".join(outcome.dropped_cflags)
             )
-        stored = {
+        stored: StoredResults = {
             "generator": GENERATOR_VERSION,
             "release": tree.release,
             "kernel_dir": str(tree.kdir),
@@ -196,14 +219,14 @@ def _probe_and_store(
         raise
 
 
-def _load_entry(entry: Path) -> dict | None:
+def _load_entry(entry: Path) -> StoredResults | None:
     try:
         data = json.loads((entry / RESULTS_FILE).read_text())
     except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
         return None
-    if data.get("generator") != GENERATOR_VERSION:
+    if not isinstance(data, dict) or data.get("generator") != GENERATOR_VERSION:
         return None
-    return data
+    return cast(StoredResults, data)
 
 
 def _write_atomic(path: Path, text: str) -> Path:
@@ -219,7 +242,7 @@ def _write_atomic(path: Path, text: str) -> Path:
     return path
 
 
-def result_summary(result: CompatResult) -> dict:
+def result_summary(result: CompatResult) -> dict[str, Any]:
     """A JSON-friendly view of a result (for reports)."""
     data = asdict(result)
-    return json.loads(json.dumps(data, default=str))
+    return cast(dict[str, Any], json.loads(json.dumps(data, default=str)))
