@@ -65,3 +65,19 @@ def test_missing_module_symvers_names_the_fix(healthy_tree: Path, tmp_path: Path
     with pytest.raises(Exception) as failure:
         _generate(healthy_tree, tmp_path)
     assert "Module.symvers" in str(failure.value) and "make modules" in str(failure.value)
+
+
+def test_table_lists_every_probe_and_the_compat_h_path(healthy_tree: Path, tmp_path: Path) -> None:
+    from wgcompat.compat import format_table
+
+    result = _generate(healthy_tree, tmp_path)
+    table = format_table(result)
+    lines = table.splitlines()
+    assert lines[0].split()[:4] == ["probe", "kind", "result", "time"]
+    kfree = next(line for line in lines if line.startswith("kfree_sensitive "))
+    assert kfree.split()[1:3] == ["compile", "yes"]
+    timer = next(line for line in lines if line.startswith("timer_container_of "))
+    assert timer.split()[2] == "no"
+    assert next(line for line in lines if line.startswith("control ")).split()[2] == "ok"
+    assert f"compat.h: {result.compat_h}" in table
+    assert "crypto: bundled" in table

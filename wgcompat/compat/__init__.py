@@ -4,7 +4,7 @@ See docs/architecture.md (Contracts 1-3) and compat/probes/ for the catalogue.
 """
 
 from wgcompat.compat.catalogue import Catalogue, Probe, ProbeKind, load_catalogue
-from wgcompat.compat.cli import CliOptions, format_table, main, resolve_kernel_dir, run_cli
+from wgcompat.compat.cli import CliOptions, format_table, main, print_table, resolve_kernel_dir, run_cli
 from wgcompat.compat.generator import CompatRequest, CompatResult, ProbeResult, cache_key, generate
 from wgcompat.compat.runner import ControlProbeFailed
 from wgcompat.compat.tree import KernelTree, KernelTreeError
@@ -25,6 +25,7 @@ __all__ = [
     "generate",
     "load_catalogue",
     "main",
+    "print_table",
     "resolve_kernel_dir",
     "run_cli",
 ]

@@ -83,6 +83,11 @@ def format_table(result: CompatResult) -> str:
     return "\n".join(lines)
 
 
+def print_table(result: CompatResult) -> None:
+    """Print format_table(result): what `invoke compat` shows."""
+    print(format_table(result))
+
+
 def run_cli(options: CliOptions) -> CompatResult:
     """Generate and print the table. Raises UserError for anything the user can fix."""
     if (options.kernel is None) == (options.kernel_dir is None):
@@ -100,7 +105,7 @@ def run_cli(options: CliOptions) -> CompatResult:
         jobs=options.jobs,
     )
     result = generate(request)
-    print(format_table(result))
+    print_table(result)
     if options.show_log:
         for probe in result.probes:
             if probe.name == options.show_log:
