@@ -3,8 +3,8 @@
  * probe: dev_set_threaded_bool
  * define: WGC_HAVE_DEV_SET_THREADED_BOOL
  * kind: compile
- * detects: dev_set_threaded(dev, bool)
- * when: 5.12; its second argument became an enum in 6.17
+ * detects: dev_set_threaded(dev, true) compiles (threaded NAPI before netif_threaded_enable)
+ * when: 5.12 (its second argument is an enum from 6.17; true still converts)
  */
 #include <linux/netdevice.h>
 
