@@ -34,7 +34,6 @@ static inline void wgc_udp_tunnel_xmit_skb(struct rtable *rt, struct sock *sk, s
 #endif
 }
 
-#if IS_ENABLED(CONFIG_IPV6)
 static inline void wgc_udp_tunnel6_xmit_skb(struct dst_entry *dst, struct sock *sk,
 					    struct sk_buff *skb, struct net_device *dev,
 					    const struct in6_addr *saddr,
@@ -43,7 +42,11 @@ static inline void wgc_udp_tunnel6_xmit_skb(struct dst_entry *dst, struct sock *
 					    __be16 src_port, __be16 dst_port, bool nocheck,
 					    u16 ip6cb_flags)
 {
-#if WGC_HAVE_UDP_TUNNEL6_XMIT_SKB_IP6CB_FLAGS
+#if !IS_ENABLED(CONFIG_IPV6)
+	/* a kernel without IPv6 cannot send it; the kernel's function would consume both */
+	dst_release(dst);
+	kfree_skb(skb);
+#elif WGC_HAVE_UDP_TUNNEL6_XMIT_SKB_IP6CB_FLAGS
 	udp_tunnel6_xmit_skb(dst, sk, skb, dev, saddr, daddr, prio, ttl, label,
 			     src_port, dst_port, nocheck, ip6cb_flags);
 #else
@@ -53,4 +56,3 @@ static inline void wgc_udp_tunnel6_xmit_skb(struct dst_entry *dst, struct sock *
 			     src_port, dst_port, nocheck);
 #endif
 }
-#endif
