@@ -58,3 +58,24 @@ def healthy_tree(tmp_path: Path) -> Path:
 def broken_tree(tmp_path: Path) -> Path:
     """No headers at all: the control probe cannot compile."""
     return make_fake_tree(tmp_path / "broken", {})
+
+
+# A kernel whose configuration chose a flag for its own (newer) compiler: the fake Kbuild passes
+# it unless WGC_DROP_CFLAGS filters it out, as the generated probe Kbuild does with KBUILD_CFLAGS.
+NEWER_COMPILER_MAKEFILE = """\
+KDIR := $(CURDIR)
+KFLAGS := $(filter-out $(WGC_DROP_CFLAGS),-fwgc-no-such-flag)
+%.o:
+\t$(CC) -nostdinc -Werror=implicit-function-declaration $(KFLAGS) -c -o $(M)/$@ $(M)/$*.c -I$(KDIR)/include
+"""
+
+
+@pytest.fixture
+def newer_compiler_tree(tmp_path: Path) -> Path:
+    root = make_fake_tree(
+        tmp_path / "newer",
+        HEALTHY_HEADERS,
+        config='CONFIG_CC_VERSION_TEXT="wgc-test-gcc-99 (Test 99.1) 99.1.0"\nCONFIG_IPV6=y\n',
+    )
+    (root / "Makefile").write_text(NEWER_COMPILER_MAKEFILE)
+    return root

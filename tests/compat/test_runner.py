@@ -81,3 +81,22 @@ def test_table_lists_every_probe_and_the_compat_h_path(healthy_tree: Path, tmp_p
     assert next(line for line in lines if line.startswith("control ")).split()[2] == "ok"
     assert f"compat.h: {result.compat_h}" in table
     assert "crypto: bundled" in table
+
+
+def test_stand_in_compiler_drops_the_flags_it_rejects(newer_compiler_tree: Path, tmp_path: Path) -> None:
+    result = generate(
+        CompatRequest(kernel_dir=newer_compiler_tree, output_dir=tmp_path / "out", cache_dir=tmp_path / "cache")
+    )
+    assert result.dropped_cflags == ["-fwgc-no-such-flag"]
+    assert any("wgc-test-gcc-99, which is not installed" in note for note in result.notes)
+    assert {p.name: p.present for p in result.probes}["kfree_sensitive"]
+    assert "WGC_DROP_CFLAGS := -fwgc-no-such-flag" in result.compat_mk.read_text()
+    assert "probing with the host's gcc" in result.compat_h.read_text()
+
+
+def test_the_kernels_own_compiler_rejecting_its_flags_is_a_broken_tree(
+    newer_compiler_tree: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ControlProbeFailed) as failure:
+        _generate(newer_compiler_tree, tmp_path)  # cc="gcc" given explicitly: not a stand-in
+    assert "-fwgc-no-such-flag" in str(failure.value)
