@@ -28,6 +28,8 @@ CRYPTO = REPO / "module" / "crypto"
 SGCHECK = Path(__file__).parent / "kernel" / "sgcheck.c"
 BUSYBOX = Path("/bin/busybox")
 
+# reboot, not poweroff: minimal kernels have no ACPI power-off, and QEMU runs
+# with -no-reboot, so a reboot ends it on every kernel.
 INIT = """#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mkdir -p /proc /sys /dev
@@ -36,7 +38,7 @@ mount -t sysfs sys /sys
 insmod /wireguard.ko
 echo "WGC-INSMOD-RC=$?"
 dmesg
-poweroff -f
+reboot -f
 """
 
 KBUILD = """include $(src)/crypto/bundled.mk
