@@ -36,6 +36,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import TextIO
 
 import pexpect
 
@@ -130,8 +131,9 @@ class GuestVM:
         self._scanned = 0
         self._sync_seen = True
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        self._shell_log = None
+        self._shell_log: TextIO | None = None
         self._launched_at = 0.0
+        self.token = ""
         self._info: dict[str, object] = {}
 
     # ------------------------------------------------------------------ lifecycle
