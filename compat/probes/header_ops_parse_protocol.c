@@ -4,7 +4,7 @@
  * define: WGC_HAVE_HEADER_OPS_PARSE_PROTOCOL
  * kind: compile
  * detects: struct header_ops.parse_protocol (how af_packet learns a headerless device's protocol)
- * when: before 5.4; ip_tunnel_header_ops using it came in 5.8
+ * when: present in 5.4 (not in very old kernels); ip_tunnel_header_ops using it came in 5.8
  */
 #include <linux/netdevice.h>
 
