@@ -43,7 +43,10 @@ def test_responder_endpoint_follows_the_initiator(topo: Topology, family: int) -
 
     # A's outer address changes
     if family == 4:
-        a.sh("ip addr add 192.168.1.11/24 dev veth0 && ip addr del 192.168.1.1/24 dev veth0")
+        # .11 is a secondary address of the subnet: keep it when the primary goes
+        a.sh("sysctl -qw net.ipv4.conf.veth0.promote_secondaries=1 && "
+             "ip addr add 192.168.1.11/24 dev veth0 && ip addr del 192.168.1.1/24 dev veth0")
+        assert "192.168.1.11/24" in a.sh("ip -4 -o addr show dev veth0")
     else:
         a.sh("ip addr add fd10::11/64 dev veth0 nodad && ip addr del fd10::1/64 dev veth0")
     # the endpoint moves only with an authenticated packet from the new address
