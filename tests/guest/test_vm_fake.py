@@ -108,15 +108,12 @@ def test_a_panic_during_boot_is_reported_as_a_panic(fake_qemu: Path, kernel: Pat
 
 
 def test_a_hang_during_boot_is_reported_as_a_hang(fake_qemu: Path, kernel: Path, base: BaseImage,
-                                                   tmp_path: Path) -> None:
+                                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pidfile = tmp_path / "pid"
-    os.environ["FAKE_QEMU_PIDFILE"] = str(pidfile)
-    try:
-        with pytest.raises(BootHang) as err:
-            with vm_for(fake_qemu, kernel, base, tmp_path, mode="hang", boot_timeout=1):
-                pass
-    finally:
-        del os.environ["FAKE_QEMU_PIDFILE"]
+    monkeypatch.setenv("FAKE_QEMU_PIDFILE", str(pidfile))
+    with pytest.raises(BootHang) as err:
+        with vm_for(fake_qemu, kernel, base, tmp_path, mode="hang", boot_timeout=1):
+            pass
     assert "guest hung during boot" in str(err.value)
     assert "Run /init as init process" in err.value.tail
     assert gone(int(pidfile.read_text()))
