@@ -16,3 +16,10 @@ def fake_qemu(tmp_path: Path) -> Path:
     exe.write_text(f"#!/bin/sh\nexec {sys.executable} {HERE / 'fake_qemu.py'} \"$@\"\n")
     exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
     return exe
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests never touch the user's wgcompat cache; real-boot tests (marked vm) use it."""
+    if request.node.get_closest_marker("vm") is None:
+        monkeypatch.setenv("WGCOMPAT_CACHE", str(tmp_path / "wgcompat-cache"))

@@ -261,14 +261,13 @@ def test_interact_hands_the_shell_to_the_user_until_it_exits(fake_qemu: Path, ke
 
 def test_boot_folders_of_killed_harnesses_are_removed(fake_qemu: Path, kernel: Path, base: BaseImage,
                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WGCOMPAT_CACHE", str(tmp_path / "cache"))
-    stale = tmp_path / "cache/tmp/boot-999999999-vm-abc"
+    stale = tmp_path / "wgcompat-cache/tmp/boot-999999999-vm-abc"
     stale.mkdir(parents=True)
     (stale / "initrd.img").write_bytes(b"left by a killed run")
     with vm_for(fake_qemu, kernel, base, tmp_path) as vm:
         assert vm.run("true", timeout=30).status == 0
         assert not stale.exists()
-    assert list((tmp_path / "cache/tmp").iterdir()) == []
+    assert list((tmp_path / "wgcompat-cache/tmp").iterdir()) == []
 
 
 
