@@ -334,3 +334,22 @@ void wg_ratelimiter_forget_net(const struct net *net)
 		wg_rl_sweep(t, net, false, 0);
 	mutex_unlock(&wg_rl_mutex);
 }
+
+#ifdef WG_DEBUG
+unsigned int wg_ratelimiter_room(void)
+{
+	struct wg_rl_table *t;
+	unsigned int room = 0;
+
+	mutex_lock(&wg_rl_mutex);
+	t = rcu_dereference_protected(wg_rl_table,
+				      lockdep_is_held(&wg_rl_mutex));
+	if (t) {
+		spin_lock_bh(&t->lock);
+		room = t->max_entries - t->entries;
+		spin_unlock_bh(&t->lock);
+	}
+	mutex_unlock(&wg_rl_mutex);
+	return room;
+}
+#endif

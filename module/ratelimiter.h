@@ -60,4 +60,12 @@ void wg_ratelimiter_collect(void);
 /* Drop every bucket of @net (namespace exit). May sleep. */
 void wg_ratelimiter_forget_net(const struct net *net);
 
+#ifdef WG_DEBUG
+/*
+ * Self-test seam: how many new sources the table still accepts before it
+ * refuses them (0 when it is not initialised). A snapshot; may sleep.
+ */
+unsigned int wg_ratelimiter_room(void);
+#endif
+
 #endif /* WG_RATELIMITER_H */

@@ -2,9 +2,11 @@
 /*
  * selftest/ratelimiter.c - self-test of the handshake rate limiter: burst
  * then refusal, refill with time, the IPv6 /64 grouping, v4-mapped
- * addresses, separation by namespace, collection of idle buckets. Time is
- * passed explicitly (wg_ratelimiter_allow_at), so nothing waits. The buckets live under two
- * fake namespace keys that no device uses and are dropped at the end.
+ * addresses, separation by namespace, collection of idle buckets, and the
+ * refusal of new sources while the table is full. Time is passed
+ * explicitly (wg_ratelimiter_allow_at), so nothing waits. The buckets live
+ * under three fake namespace keys that no device uses and are dropped at
+ * the end.
  * Takes and drops its own use of the shared table; may sleep.
  */
 #include <linux/in.h>
@@ -17,9 +19,10 @@
 #define CHECK(cond) WG_CHECK("ratelimiter", fails, cond)
 
 /* Never dereferenced: only their addresses serve as namespace keys. */
-static const u8 wg_st_fake_net[2];
+static const u8 wg_st_fake_net[3];
 #define NET_A ((const struct net *)&wg_st_fake_net[0])
 #define NET_B ((const struct net *)&wg_st_fake_net[1])
+#define NET_FILL ((const struct net *)&wg_st_fake_net[2])
 
 #define COST_NS (NSEC_PER_SEC / WG_RL_PACKETS_PER_SECOND)
 
@@ -56,6 +59,44 @@ static unsigned int wg_st_burst(const struct net *net, const void *src,
 	return passed;
 }
 
+/*
+ * Fill every free place of the table with new IPv4 sources of NET_FILL at
+ * @t (each one packet) and check that a further new source is refused
+ * while known ones are still served, in any namespace, and that freeing
+ * places lets new sources in again.
+ */
+static unsigned int wg_st_table_full(u64 t)
+{
+	struct sockaddr_in first = wg_st_v4(0x0a000000, 1);	/* 10.0.0.0 */
+	struct sockaddr_in src;
+	unsigned int room = wg_ratelimiter_room();
+	unsigned int fails = 0, passed = 0, i;
+
+	CHECK(room > 0);
+	for (i = 0; i < room; i++) {
+		src = wg_st_v4(0x0a000000 + i, 1);
+		passed += wg_st_burst(NET_FILL, &src, t, 1);
+	}
+	CHECK(passed == room);
+	CHECK(wg_ratelimiter_room() == 0);
+
+	/* Full: new sources are refused, in this namespace or another. */
+	src = wg_st_v4(0x0a000000 + room, 1);
+	CHECK(wg_st_burst(NET_FILL, &src, t, 1) == 0);
+	CHECK(wg_st_burst(NET_A, &first, t, 1) == 0);
+	/* A refused source got no bucket: it is refused again, not drained. */
+	CHECK(wg_st_burst(NET_FILL, &src, t, 1) == 0);
+	/* Known sources keep their buckets (four packets left of five). */
+	CHECK(wg_st_burst(NET_FILL, &first, t, 8) == WG_RL_BURST - 1);
+
+	/* Freeing the namespace's places lets new sources in again. */
+	wg_ratelimiter_forget_net(NET_FILL);
+	CHECK(wg_ratelimiter_room() == room);
+	CHECK(wg_st_burst(NET_FILL, &src, t, 8) == WG_RL_BURST);
+	wg_ratelimiter_forget_net(NET_FILL);
+	return fails;
+}
+
 bool wg_selftest_ratelimiter(void)
 {
 	struct sockaddr_in a = wg_st_v4(0xc0000201, 1000);	/* 192.0.2.1 */
@@ -73,6 +114,9 @@ bool wg_selftest_ratelimiter(void)
 		return wg_selftest_report("ratelimiter", false);
 	/* Far ahead of the clock, so the GC never finds these buckets idle. */
 	t0 = wg_clock_ns() + 3600 * NSEC_PER_SEC;
+
+	/* First, while only this test's buckets can be in the table. */
+	fails += wg_st_table_full(t0);
 
 	/* A burst of 5 passes, the rest of the same instant is refused. */
 	CHECK(wg_st_burst(NET_A, &a, t0, 8) == WG_RL_BURST);
