@@ -19,6 +19,7 @@ EXPECTED: dict[str, list[tuple[str, str, str]]] = {
         ("WARNING", "WARNING: CPU: 1 PID: 245 at drivers/net/wireguard/peer.c:88", "---[ end trace 0000000000000000 ]---"),
         ("WARNING", "WARNING: net/core/dev.c:11034 at unregister_netdevice_many_notify", "---[ end trace 0000000000000000 ]---"),
     ],
+    "warn_message.log": [("WARNING", "WARNING: CPU: 0 PID: 250 at lib/refcount.c:28", "---[ end trace 0000000000000000 ]---")],
     "kasan.log": [("KASAN", "BUG: KASAN: slab-use-after-free in wg_packet_receive", "=" * 66)],
     "ubsan.log": [
         ("UBSAN", "UBSAN: array-index-out-of-bounds in drivers/net/wireguard/allowedips.c:42:17", "=" * 80),
@@ -114,3 +115,11 @@ def test_summary_quotes_reports_and_cuts_long_ones() -> None:
     text = klog.summarize(reports, max_chars=100)
     assert "--- WARNING (log line 3) ---" in text
     assert "[... report cut ...]" in text
+
+
+def test_a_warn_message_between_cut_here_and_the_title_is_kept() -> None:
+    (report,) = klog.find_reports((DATA / "warn_message.log").read_text())
+    lines = report.text.splitlines()
+    assert "[ cut here ]" in lines[0]
+    assert lines[1].endswith("refcount_t: underflow; use-after-free.")
+    assert "wgcompat-sync" not in report.text

@@ -9,8 +9,9 @@ A report *starts* at a line that matches one of the start patterns below
 (matched against the line with its ``[ 12.345678]`` timestamp, optional
 ``[T123]`` caller id and ``<4>`` priority prefix removed, and anchored at the
 start of the line, so boot messages such as ``RETBleed: WARNING: ...`` are not
-reports).  A ``------------[ cut here ]------------`` line or a framing
-``=====`` line just before the start line is included in the report.
+reports).  A ``------------[ cut here ]------------`` line a few lines before
+the start line (a WARN() message comes in between), or a framing ``=====``
+line just before it, is included in the report.
 
 A report *ends* at the first of:
 
@@ -39,6 +40,7 @@ KINDS: tuple[str, ...] = (
 )
 
 MAX_LINES = 400
+CUT_HERE_LOOKBACK = 6   # lines between "cut here" and the report's title (WARN() messages)
 
 _PREFIX = re.compile(r"^(?:<\d+>)?(?:\[\s*\d+\.\d+\])?(?:\[\s*[CT]\d+\])?\s?")
 
@@ -183,6 +185,7 @@ def find_reports(text: str) -> list[KernelReport]:
     lines = text.splitlines()
     bodies = [strip_prefix(line) for line in lines]
     reports: list[KernelReport] = []
+    reports_end: list[int] = []
     i = 0
     while i < len(lines):
         kind = _classify(bodies[i])
@@ -191,8 +194,11 @@ def find_reports(text: str) -> list[KernelReport]:
             continue
         first = i
         framed = False
-        if i > 0 and _CUT_HERE.match(bodies[i - 1]):
-            first = i - 1
+        # WARN(cond, "fmt") prints "cut here", then its message, then "WARNING: ...": keep the message
+        cut = next((j for j in range(i - 1, max(i - 1 - CUT_HERE_LOOKBACK, -1), -1) if _CUT_HERE.match(bodies[j])), None)
+        prev_end = reports_end[-1] if reports_end else 0
+        if cut is not None and cut >= prev_end:
+            first = cut
         elif i > 0 and _FRAME.match(bodies[i - 1]):
             first = i - 1
             framed = kind != "lockdep"  # lockdep has a frame line on top only
@@ -201,6 +207,7 @@ def find_reports(text: str) -> list[KernelReport]:
         while text_end - 1 > i and not bodies[text_end - 1].strip():
             text_end -= 1  # blank lines between reports belong to none
         reports.append(KernelReport(kind=kind, title=bodies[i], text="\n".join(lines[first:text_end]), line=i + 1))
+        reports_end.append(end)
         i = max(end, i + 1)
     return reports
 
