@@ -123,7 +123,7 @@ def test_a_guest_that_panics_at_boot_is_reported_as_a_panic(kernel: BootKernel, 
 def test_a_guest_that_never_gets_ready_is_reported_as_a_hang(kernel: BootKernel, log_dir: Path) -> None:
     # the shell is served on a port nobody reads: the ready marker never comes
     with pytest.raises(BootHang) as err:
-        with GuestVM(kernel.image, log_dir=log_dir, cmdline_extra="wgcompat.shell=ttyS0", boot_timeout=20):
+        with GuestVM(kernel.image, log_dir=log_dir, cmdline_extra="wgcompat.shell=ttyS0", boot_timeout=10):
             pass
     assert "guest hung during boot" in str(err.value)
     assert "Linux version" in (log_dir / "console.log").read_text()
