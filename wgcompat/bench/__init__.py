@@ -1,1 +1,2 @@
-"""Benchmarks of the bundled crypto (`invoke bench-crypto`)."""
+"""Benchmarks: the bundled crypto against libsodium (crypto.py, `invoke bench-crypto`)
+and tunnel throughput (tunnel.py, `invoke bench`)."""

@@ -425,8 +425,12 @@ def format_table(rows: list[BenchRow]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the table. Usage: python -m wgcompat.bench.crypto [REPEAT]"""
-    args = sys.argv[1:] if argv is None else argv
+    """Print the table; returns the exit status.
+
+    argv is [REPEAT] or empty; `python -m wgcompat.bench.crypto [REPEAT]` passes
+    the command line, callers such as `invoke bench-crypto` pass nothing.
+    """
+    args = argv or []
     try:
         repeat = int(args[0]) if args else DEFAULT_REPEAT
         rows = run(repeat)
@@ -444,4 +448,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))
