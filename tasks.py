@@ -192,15 +192,17 @@ def bench_crypto(c):
 
 @task(help={**KERNEL_HELP, "crypto": MODULE_HELP["crypto"], "seconds": "iperf3 duration per run",
             "rounds": "how many times each implementation runs (interleaved)",
-            "only": "comma-separated subset of: ours, reference, wireguard-go, none"})
+            "only": "comma-separated subset of: ours, reference, wireguard-go, none",
+            "handshakes": "also time this many simultaneous handshakes (ours vs in-tree); 0 to skip"})
 @user_errors
 def bench(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto", seconds=10, rounds=2,
-          only=None):
+          only=None, handshakes=100):
     """Tunnel throughput in one guest: ours vs the kernel's own WireGuard vs wireguard-go (ratios)."""
     from wgcompat.bench.tunnel import print_table, run
 
     from wgcompat.bench.tunnel import IMPLEMENTATIONS
 
     chosen = tuple(x.strip() for x in only.split(",")) if only else IMPLEMENTATIONS
-    print_table(run(_selection(kernel, kernel_src, kernel_dir, config), crypto=crypto, seconds=int(seconds),
-                    rounds=int(rounds), implementations=chosen))
+    results, rates = run(_selection(kernel, kernel_src, kernel_dir, config), crypto=crypto, seconds=int(seconds),
+                         rounds=int(rounds), implementations=chosen, handshakes=int(handshakes))
+    print_table(results, rates)

@@ -162,18 +162,20 @@ class AptEnv:
         return sorted({line.split(" - ", 1)[0].strip() for line in proc.stdout.splitlines() if line.strip()})
 
     def download_closure(self, packages: Sequence[str]) -> list[Path]:
-        """Download ``packages`` and everything they depend on; return the .deb files.
+        """Download ``packages`` and everything they depend on; return those .deb files.
 
         The private status file is empty, so apt treats every dependency as
-        missing and fetches the full closure (signature-verified).
+        missing: a simulated install names the whole closure, then apt
+        downloads it (signature-verified) into the archive folder.
         """
-        proc = self._apt("install", "--download-only", "-y", "--reinstall", *packages,
-                         what=f"download {' '.join(packages)}")
-        names = set(re.findall(r"^Inst (\S+) ", proc.stdout, re.M))
-        debs = sorted(self.archives.glob("*.deb"))
-        if names:
-            debs = [d for d in debs if d.name.split("_", 1)[0] in names or d.name.split("_", 1)[0] in packages]
-        return debs
+        plan = self._apt("install", "-s", "-y", *packages, what=f"resolve {' '.join(packages)}")
+        names = set(re.findall(r"^Inst (\S+) ", plan.stdout, re.M))
+        if not names:
+            raise UserError(f"apt resolved no packages for {' '.join(packages)}",
+                            f"check the names exist in Debian {self.suite}; state is in {self.root}")
+        self._apt("install", "--download-only", "-y", *packages, what=f"download {' '.join(packages)}")
+        arch_names = {n.split(":", 1)[0] for n in names}
+        return sorted(d for d in self.archives.glob("*.deb") if d.name.split("_", 1)[0] in arch_names)
 
     def download_exact(self, package: str, version: str | None = None) -> Path:
         """Download one package (no dependencies) into the archive folder."""

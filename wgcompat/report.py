@@ -68,7 +68,8 @@ def _test_cell(cell: Cell, flavour: str, crypto: str, keyword: str | None) -> No
     junit = out / "junit.xml"
     log = out / "pytest.log"
     cmd = [sys.executable, "-m", "pytest", "vmtests", f"--kernel={cell.kernel}", f"--config={flavour}",
-           f"--crypto={crypto}", f"--junitxml={junit}", f"--console-logs={out / 'consoles'}", "-q", "-rfE"]
+           f"--crypto={crypto}", f"--junitxml={junit}", f"--console-logs={out / 'consoles'}", "-q", "-rfE",
+           f"--basetemp={out / 'tmp'}"]
     if keyword:
         cmd += ["-k", keyword]
     started = time.monotonic()

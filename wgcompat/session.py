@@ -111,7 +111,8 @@ def smoke(sel: KernelSelection, crypto: str) -> int:
 
 def pytest_vm_args(sel: KernelSelection, crypto: str, junit: Path, keyword: str | None) -> list[str]:
     args = [sys.executable, "-m", "pytest", "vmtests", f"--config={sel.flavour}", f"--crypto={crypto}",
-            f"--junitxml={junit}", f"--console-logs={junit.parent / 'consoles'}", "-rfE"]
+            f"--junitxml={junit}", f"--console-logs={junit.parent / 'consoles'}", "-rfE",
+            f"--basetemp={junit.parent / 'tmp'}"]  # concurrent pytest runs must not clean each other's temp dirs
     if sel.kernel_dir:
         args.append(f"--kernel-dir={sel.kernel_dir}")
     elif sel.kernel_src:
