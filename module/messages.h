@@ -64,13 +64,27 @@ struct wg_msg_macs {
 	u8 mac2[WG_MAC_LEN];
 } __packed;
 
+/*
+ * The Noise part of the two handshake messages, apart from the WireGuard
+ * framing around it (type, indices, MACs): noise.c reads and writes only
+ * these bodies, cookie.c only the MACs, the device only the indices.
+ */
+struct wg_noise_init_body {
+	u8 ephemeral[WG_KEY_LEN];				/* e */
+	u8 sealed_static[WG_SEALED_LEN(WG_KEY_LEN)];		/* {s} */
+	u8 sealed_timestamp[WG_SEALED_LEN(WG_TAI64N_LEN)];	/* {t} */
+} __packed;
+
+struct wg_noise_resp_body {
+	u8 ephemeral[WG_KEY_LEN];			/* e */
+	u8 sealed_empty[WG_SEALED_LEN(0)];		/* {} */
+} __packed;
+
 /* Type 1: -> e, es, s, ss, {t}. 148 bytes. */
 struct wg_msg_initiation {
 	struct wg_msg_head head;
 	__le32 sender_index;
-	u8 ephemeral[WG_KEY_LEN];
-	u8 sealed_static[WG_SEALED_LEN(WG_KEY_LEN)];
-	u8 sealed_timestamp[WG_SEALED_LEN(WG_TAI64N_LEN)];
+	struct wg_noise_init_body noise;
 	struct wg_msg_macs macs;
 } __packed;
 
@@ -79,8 +93,7 @@ struct wg_msg_response {
 	struct wg_msg_head head;
 	__le32 sender_index;
 	__le32 receiver_index;
-	u8 ephemeral[WG_KEY_LEN];
-	u8 sealed_empty[WG_SEALED_LEN(0)];
+	struct wg_noise_resp_body noise;
 	struct wg_msg_macs macs;
 } __packed;
 
@@ -105,6 +118,8 @@ struct wg_msg_data {
 } __packed;
 
 static_assert(sizeof(struct wg_msg_head) == 4);
+static_assert(sizeof(struct wg_noise_init_body) == 108);
+static_assert(sizeof(struct wg_noise_resp_body) == 48);
 static_assert(sizeof(struct wg_msg_macs) == 32);
 static_assert(sizeof(struct wg_msg_initiation) == 148);
 static_assert(sizeof(struct wg_msg_response) == 92);

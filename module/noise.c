@@ -35,25 +35,50 @@ static const u8 wg_identifier[34] __nonstring =
 
 /* ---- Primitives built on BLAKE2s ---- */
 
-/* H = HASH(H || data) */
-static void wg_mix_hash(u8 hash[WG_HASH_LEN], const u8 *data, size_t len)
+/* A piece of input for wg_hash_parts(). */
+struct wg_span {
+	const u8 *data;
+	size_t len;
+};
+
+/* @out = HASH(parts[0] || ... || parts[n - 1]); @out may alias a part. */
+static void wg_hash_parts(u8 out[WG_HASH_LEN], const struct wg_span *parts,
+			  unsigned int n)
 {
 	struct wgc_blake2s_state st;
+	unsigned int i;
 
 	wgc_blake2s_init(&st, WG_HASH_LEN);
-	wgc_blake2s_update(&st, hash, WG_HASH_LEN);
-	wgc_blake2s_update(&st, data, len);
-	wgc_blake2s_final(&st, hash);
+	for (i = 0; i < n; i++)
+		wgc_blake2s_update(&st, parts[i].data, parts[i].len);
+	wgc_blake2s_final(&st, out);
 	memzero_explicit(&st, sizeof(st));
 }
 
-/* RFC 2104 HMAC with BLAKE2s-256 (64-byte block). */
+/* H = HASH(H || data) */
+static void wg_mix_hash(u8 hash[WG_HASH_LEN], const u8 *data, size_t len)
+{
+	const struct wg_span parts[] = {
+		{ hash, WG_HASH_LEN },
+		{ data, len },
+	};
+
+	wg_hash_parts(hash, parts, ARRAY_SIZE(parts));
+}
+
+/*
+ * RFC 2104 HMAC with BLAKE2s-256 (64-byte block):
+ * HASH((K ^ opad) || HASH((K ^ ipad) || in)).
+ */
 static void wg_hmac(u8 out[WG_HASH_LEN], const u8 *key, size_t key_len,
 		    const u8 *in, size_t in_len)
 {
-	struct wgc_blake2s_state st;
 	u8 block[WG_BLAKE2S_BLOCK] = {};
 	u8 inner[WG_HASH_LEN];
+	struct wg_span parts[] = {
+		{ block, WG_BLAKE2S_BLOCK },
+		{ in, in_len },
+	};
 	int i;
 
 	if (key_len > WG_BLAKE2S_BLOCK)
@@ -63,19 +88,15 @@ static void wg_hmac(u8 out[WG_HASH_LEN], const u8 *key, size_t key_len,
 
 	for (i = 0; i < WG_BLAKE2S_BLOCK; i++)
 		block[i] ^= 0x36;
-	wgc_blake2s_init(&st, WG_HASH_LEN);
-	wgc_blake2s_update(&st, block, WG_BLAKE2S_BLOCK);
-	wgc_blake2s_update(&st, in, in_len);
-	wgc_blake2s_final(&st, inner);
+	wg_hash_parts(inner, parts, ARRAY_SIZE(parts));
 
+	/* Turn ipad into opad in place; the inner hash follows it. */
 	for (i = 0; i < WG_BLAKE2S_BLOCK; i++)
 		block[i] ^= 0x36 ^ 0x5c;
-	wgc_blake2s_init(&st, WG_HASH_LEN);
-	wgc_blake2s_update(&st, block, WG_BLAKE2S_BLOCK);
-	wgc_blake2s_update(&st, inner, WG_HASH_LEN);
-	wgc_blake2s_final(&st, out);
+	parts[1].data = inner;
+	parts[1].len = WG_HASH_LEN;
+	wg_hash_parts(out, parts, ARRAY_SIZE(parts));
 
-	memzero_explicit(&st, sizeof(st));
 	memzero_explicit(block, sizeof(block));
 	memzero_explicit(inner, sizeof(inner));
 }
@@ -368,277 +389,336 @@ void wg_handshake_destroy(struct wg_handshake *hs)
 	wg_cookie_jar_wipe(&hs->jar);
 }
 
+/* ---- Writing and reading the two handshake messages ---- */
+
+/*
+ * The running state of one handshake message while it is written or read:
+ * chaining key, hash, the current one-shot AEAD key, our new ephemeral
+ * private key (when we write), and the decrypted payloads (when we read).
+ * It lives on the stack and one memzero_explicit() wipes it on every exit.
+ */
+struct wg_noise_run {
+	u8 ck[WG_HASH_LEN];
+	u8 hash[WG_HASH_LEN];
+	u8 key[WG_KEY_LEN];
+	u8 eph[WG_KEY_LEN];
+	u8 peer_static[WG_KEY_LEN];
+	u8 timestamp[WG_TAI64N_LEN];
+};
+
+static void wg_run_wipe(struct wg_noise_run *run)
+{
+	memzero_explicit(run, sizeof(*run));
+}
+
+/* Continue from the chaining key and hash that @hs kept. */
+static void wg_run_resume(struct wg_noise_run *run,
+			  const struct wg_handshake *hs)
+{
+	memcpy(run->ck, hs->chaining_key, WG_HASH_LEN);
+	memcpy(run->hash, hs->hash, WG_HASH_LEN);
+}
+
+/* Our "e": a fresh ephemeral; its public half goes to @pub and is mixed. */
+static bool __must_check wg_run_own_ephemeral(struct wg_noise_run *run,
+					      u8 pub[WG_KEY_LEN])
+{
+	wg_new_ephemeral(run->eph);
+	if (!wgc_curve25519_generate_public(pub, run->eph))
+		return false;
+	wg_mix_ephemeral(run->ck, run->hash, pub);
+	return true;
+}
+
+/* Every handshake operation on @hs: identity (read), then @hs (write). */
+static void wg_hs_lock(struct wg_handshake *hs)
+{
+	might_sleep();
+	down_read(&hs->local->lock);
+	down_write(&hs->lock);
+}
+
+static void wg_hs_unlock(struct wg_handshake *hs)
+{
+	up_write(&hs->lock);
+	up_read(&hs->local->lock);
+}
+
+static_assert(offsetof(struct wg_msg_initiation, sender_index) ==
+	      offsetof(struct wg_msg_response, sender_index));
+
+/*
+ * Writes the Noise body of one outgoing handshake message into @msg and
+ * leaves the chaining state in @run. Called with the wg_hs_lock() locks.
+ * Return: 0, or -ENOKEY / -EINVAL (nothing of @hs has changed then).
+ */
+typedef int (*wg_hs_writer_t)(struct wg_handshake *hs,
+			      struct wg_noise_run *run, void *msg);
+
+/*
+ * One outgoing handshake message as a transaction: under the locks, the
+ * writer fills @msg; if it succeeds, @hs keeps what the peer's answer
+ * needs and moves to @next, gets a fresh published index (the message's
+ * sender index) and the message gets its MACs. @len is 148 or 92; both
+ * messages carry the sender index at offset 4.
+ */
+static int wg_hs_write(struct wg_handshake *hs, wg_hs_writer_t writer,
+		       void *msg, size_t len, enum wg_handshake_state next)
+{
+	struct wg_noise_run run;
+	__le32 index;
+	int ret;
+
+	wg_hs_lock(hs);
+	ret = writer(hs, &run, msg);
+	if (!ret) {
+		memcpy(hs->chaining_key, run.ck, WG_HASH_LEN);
+		memcpy(hs->hash, run.hash, WG_HASH_LEN);
+		memcpy(hs->local_ephemeral, run.eph, WG_KEY_LEN);
+		hs->state = next;
+		hs->index_ops->assign(hs->index_table, &hs->index);
+		index = hs->index.index;
+		memcpy((u8 *)msg +
+		       offsetof(struct wg_msg_initiation, sender_index),
+		       &index, sizeof(index));
+		wg_cookie_jar_stamp(&hs->jar, msg, len);
+	}
+	wg_hs_unlock(hs);
+	wg_run_wipe(&run);
+	return ret;
+}
+
+/*
+ * We read a message of the handshake and it authenticated: keep the
+ * peer's ephemeral and index and move to @state. Our own ephemeral, if
+ * any, has done its work and goes.
+ */
+static void wg_hs_keep_received(struct wg_handshake *hs,
+				const struct wg_noise_run *run,
+				const u8 remote_ephemeral[WG_KEY_LEN],
+				__le32 remote_index,
+				enum wg_handshake_state state)
+{
+	lockdep_assert_held_write(&hs->lock);
+	memcpy(hs->chaining_key, run->ck, WG_HASH_LEN);
+	memcpy(hs->hash, run->hash, WG_HASH_LEN);
+	memcpy(hs->remote_ephemeral, remote_ephemeral, WG_KEY_LEN);
+	memzero_explicit(hs->local_ephemeral, WG_KEY_LEN);
+	hs->remote_index = remote_index;
+	hs->state = state;
+}
+
+/*
+ * The precondition of answering or finishing a handshake: @hs is in
+ * @state (else -EINVAL) and our identity has a private key (else -ENOKEY).
+ */
+static int wg_hs_expect(const struct wg_handshake *hs,
+			enum wg_handshake_state state)
+{
+	lockdep_assert_held(&hs->lock);
+	if (hs->state != state)
+		return -EINVAL;
+	return hs->local->has_key ? 0 : -ENOKEY;
+}
+
 /* ---- Message 1: initiation ---- */
+
+static int wg_write_initiation(struct wg_handshake *hs,
+			       struct wg_noise_run *run, void *out)
+{
+	struct wg_msg_initiation *msg = out;
+	struct wg_noise_init_body *body = &msg->noise;
+
+	if (!hs->local->has_key || !hs->static_static_ok)
+		return -ENOKEY;
+
+	memset(msg, 0, sizeof(*msg));
+	msg->head.type = cpu_to_le32(WG_MSG_INITIATION);
+	wg_handshake_start(run->ck, run->hash, hs->remote_static);
+
+	if (!wg_run_own_ephemeral(run, body->ephemeral) ||		/* e */
+	    !wg_mix_dh(run->ck, run->key, run->eph, hs->remote_static))	/* es */
+		return -EINVAL;
+	/* s */
+	wg_seal(body->sealed_static, hs->local->public_key, WG_KEY_LEN,
+		run->key, run->hash);
+	/* ss */
+	wg_mix_precomputed(run->ck, run->key, hs->static_static);
+	/* {t} */
+	wg_initiation_timestamp(run->timestamp);
+	wg_seal(body->sealed_timestamp, run->timestamp, WG_TAI64N_LEN,
+		run->key, run->hash);
+
+	/* A response to an earlier initiation no longer matches. */
+	memset(hs->remote_ephemeral, 0, WG_KEY_LEN);
+	hs->remote_index = 0;
+	return 0;
+}
 
 int wg_noise_create_initiation(struct wg_handshake *hs,
 			       struct wg_msg_initiation *msg)
 {
-	struct wg_identity *id = hs->local;
-	u8 ck[WG_HASH_LEN], hash[WG_HASH_LEN], key[WG_KEY_LEN];
-	u8 eph[WG_KEY_LEN], timestamp[WG_TAI64N_LEN];
-	int ret = -ENOKEY;
+	return wg_hs_write(hs, wg_write_initiation, msg, sizeof(*msg),
+			   WG_HS_CREATED_INITIATION);
+}
 
-	might_sleep();
-	down_read(&id->lock);
-	down_write(&hs->lock);
-	if (!id->has_key || !hs->static_static_ok)
-		goto out;
-
-	ret = -EINVAL;
-	memset(msg, 0, sizeof(*msg));
-	msg->head.type = cpu_to_le32(WG_MSG_INITIATION);
-	wg_handshake_start(ck, hash, hs->remote_static);
-
-	/* e */
-	wg_new_ephemeral(eph);
-	if (!wgc_curve25519_generate_public(msg->ephemeral, eph))
-		goto out;
-	wg_mix_ephemeral(ck, hash, msg->ephemeral);
-
-	/* es */
-	if (!wg_mix_dh(ck, key, eph, hs->remote_static))
-		goto out;
-
-	/* s */
-	wg_seal(msg->sealed_static, id->public_key, WG_KEY_LEN, key, hash);
-
-	/* ss */
-	wg_mix_precomputed(ck, key, hs->static_static);
-
-	/* {t} */
-	wg_initiation_timestamp(timestamp);
-	wg_seal(msg->sealed_timestamp, timestamp, WG_TAI64N_LEN, key, hash);
-
-	/* Commit: new index, state, and the secrets the response needs. */
-	hs->index_ops->assign(hs->index_table, &hs->index);
-	msg->sender_index = hs->index.index;
-	memcpy(hs->chaining_key, ck, WG_HASH_LEN);
-	memcpy(hs->hash, hash, WG_HASH_LEN);
-	memcpy(hs->local_ephemeral, eph, WG_KEY_LEN);
-	memset(hs->remote_ephemeral, 0, WG_KEY_LEN);
-	hs->remote_index = 0;
-	hs->state = WG_HS_CREATED_INITIATION;
-
-	wg_cookie_jar_stamp(&hs->jar, msg, sizeof(*msg));
-	ret = 0;
-out:
-	up_write(&hs->lock);
-	up_read(&id->lock);
-	memzero_explicit(ck, sizeof(ck));
-	memzero_explicit(hash, sizeof(hash));
-	memzero_explicit(key, sizeof(key));
-	memzero_explicit(eph, sizeof(eph));
-	memzero_explicit(timestamp, sizeof(timestamp));
-	return ret;
+/*
+ * The replay and flood guards of @hs for an initiation carrying
+ * @timestamp at @now: the timestamp must be newer than every one accepted
+ * before, and the last accepted one at least WG_INITIATION_MIN_INTERVAL_NS
+ * old.
+ */
+static bool wg_hs_initiation_is_new(const struct wg_handshake *hs,
+				    const u8 timestamp[WG_TAI64N_LEN],
+				    u64 now)
+{
+	if (memcmp(timestamp, hs->latest_timestamp, WG_TAI64N_LEN) <= 0)
+		return false;
+	return !hs->last_initiation_consumed_ns ||
+	       (s64)(now - hs->last_initiation_consumed_ns) >=
+	       (s64)WG_INITIATION_MIN_INTERVAL_NS;
 }
 
 struct wg_handshake *wg_noise_consume_initiation(struct wg_identity *id,
 				const struct wg_msg_initiation *msg,
 				wg_noise_peer_lookup_t lookup, void *ctx)
 {
-	u8 ck[WG_HASH_LEN], hash[WG_HASH_LEN], key[WG_KEY_LEN];
-	u8 remote_static[WG_KEY_LEN], timestamp[WG_TAI64N_LEN];
-	struct wg_handshake *hs = NULL, *found;
+	const struct wg_noise_init_body *body = &msg->noise;
+	struct wg_handshake *peer_hs, *accepted = NULL;
+	struct wg_noise_run run;
 	u64 now;
 
 	might_sleep();
 	down_read(&id->lock);
 	if (!id->has_key)
-		goto out_id;
+		goto out;
 
-	wg_handshake_start(ck, hash, id->public_key);
-
+	wg_handshake_start(run.ck, run.hash, id->public_key);
 	/* e */
-	wg_mix_ephemeral(ck, hash, msg->ephemeral);
+	wg_mix_ephemeral(run.ck, run.hash, body->ephemeral);
+	/* es, then s */
+	if (!wg_mix_dh(run.ck, run.key, id->private_key, body->ephemeral) ||
+	    !wg_open(run.peer_static, body->sealed_static,
+		     sizeof(body->sealed_static), run.key, run.hash))
+		goto out;
 
-	/* es */
-	if (!wg_mix_dh(ck, key, id->private_key, msg->ephemeral))
-		goto out_id;
+	peer_hs = lookup(ctx, run.peer_static);
+	if (!peer_hs)
+		goto out;
 
-	/* s */
-	if (!wg_open(remote_static, msg->sealed_static,
-		     sizeof(msg->sealed_static), key, hash))
-		goto out_id;
-
-	found = lookup(ctx, remote_static);
-	if (!found)
-		goto out_id;
-
-	down_write(&found->lock);
-	if (found->local != id || !found->static_static_ok ||
-	    crypto_memneq(found->remote_static, remote_static, WG_KEY_LEN))
-		goto out_hs;
-
+	down_write(&peer_hs->lock);
+	if (peer_hs->local != id || !peer_hs->static_static_ok ||
+	    crypto_memneq(peer_hs->remote_static, run.peer_static,
+			  WG_KEY_LEN))
+		goto out_peer;
 	/* ss */
-	wg_mix_precomputed(ck, key, found->static_static);
-
+	wg_mix_precomputed(run.ck, run.key, peer_hs->static_static);
 	/* {t} */
-	if (!wg_open(timestamp, msg->sealed_timestamp,
-		     sizeof(msg->sealed_timestamp), key, hash))
-		goto out_hs;
+	if (!wg_open(run.timestamp, body->sealed_timestamp,
+		     sizeof(body->sealed_timestamp), run.key, run.hash))
+		goto out_peer;
 
-	/* Replay: the timestamp must grow strictly. */
-	if (memcmp(timestamp, found->latest_timestamp, WG_TAI64N_LEN) <= 0)
-		goto out_hs;
-	/* Flood: at most one consumed initiation per 20 ms per peer. */
 	now = wg_clock_ns();
-	if (found->last_initiation_consumed_ns &&
-	    (s64)(now - found->last_initiation_consumed_ns) <
-	    (s64)WG_INITIATION_MIN_INTERVAL_NS)
-		goto out_hs;
+	if (!wg_hs_initiation_is_new(peer_hs, run.timestamp, now))
+		goto out_peer;
 
-	/* Commit. A previous handshake in flight is abandoned. */
-	memcpy(found->latest_timestamp, timestamp, WG_TAI64N_LEN);
-	found->last_initiation_consumed_ns = now ?: 1;
-	memcpy(found->remote_ephemeral, msg->ephemeral, WG_KEY_LEN);
-	memzero_explicit(found->local_ephemeral, WG_KEY_LEN);
-	memcpy(found->chaining_key, ck, WG_HASH_LEN);
-	memcpy(found->hash, hash, WG_HASH_LEN);
-	found->remote_index = msg->sender_index;
-	found->state = WG_HS_CONSUMED_INITIATION;
-	hs = found;
-out_hs:
-	up_write(&found->lock);
-out_id:
+	/* Accepted; a handshake of ours still in flight is abandoned. */
+	memcpy(peer_hs->latest_timestamp, run.timestamp, WG_TAI64N_LEN);
+	peer_hs->last_initiation_consumed_ns = now ?: 1;
+	wg_hs_keep_received(peer_hs, &run, body->ephemeral, msg->sender_index,
+			    WG_HS_CONSUMED_INITIATION);
+	accepted = peer_hs;
+out_peer:
+	up_write(&peer_hs->lock);
+out:
 	up_read(&id->lock);
-	memzero_explicit(ck, sizeof(ck));
-	memzero_explicit(hash, sizeof(hash));
-	memzero_explicit(key, sizeof(key));
-	memzero_explicit(remote_static, sizeof(remote_static));
-	memzero_explicit(timestamp, sizeof(timestamp));
-	return hs;
+	wg_run_wipe(&run);
+	return accepted;
 }
 
 /* ---- Message 2: response ---- */
 
 /* psk: (C, tau, k) = KDF3(C, psk); H = HASH(H || tau) */
-static void wg_mix_psk(u8 ck[WG_HASH_LEN], u8 hash[WG_HASH_LEN],
-		       u8 key[WG_KEY_LEN], const u8 psk[WG_KEY_LEN])
+static void wg_mix_psk(struct wg_noise_run *run, const u8 psk[WG_KEY_LEN])
 {
 	u8 tau[WG_HASH_LEN];
 
-	wg_kdf(ck, tau, key, ck, psk, WG_KEY_LEN);
-	wg_mix_hash(hash, tau, WG_HASH_LEN);
+	wg_kdf(run->ck, tau, run->key, run->ck, psk, WG_KEY_LEN);
+	wg_mix_hash(run->hash, tau, WG_HASH_LEN);
 	memzero_explicit(tau, sizeof(tau));
+}
+
+static int wg_write_response(struct wg_handshake *hs,
+			     struct wg_noise_run *run, void *out)
+{
+	struct wg_msg_response *msg = out;
+	struct wg_noise_resp_body *body = &msg->noise;
+	int ret;
+
+	ret = wg_hs_expect(hs, WG_HS_CONSUMED_INITIATION);
+	if (ret)
+		return ret;
+
+	memset(msg, 0, sizeof(*msg));
+	msg->head.type = cpu_to_le32(WG_MSG_RESPONSE);
+	msg->receiver_index = hs->remote_index;
+	wg_run_resume(run, hs);
+
+	if (!wg_run_own_ephemeral(run, body->ephemeral) ||		/* e */
+	    !wg_mix_dh(run->ck, NULL, run->eph, hs->remote_ephemeral) ||	/* ee */
+	    !wg_mix_dh(run->ck, NULL, run->eph, hs->remote_static))	/* se */
+		return -EINVAL;
+	/* psk */
+	wg_mix_psk(run, hs->psk);
+	/* {} */
+	wg_seal(body->sealed_empty, NULL, 0, run->key, run->hash);
+	return 0;
 }
 
 int wg_noise_create_response(struct wg_handshake *hs,
 			     struct wg_msg_response *msg)
 {
-	struct wg_identity *id = hs->local;
-	u8 ck[WG_HASH_LEN], hash[WG_HASH_LEN], key[WG_KEY_LEN];
-	u8 eph[WG_KEY_LEN];
-	int ret = -EINVAL;
-
-	might_sleep();
-	down_read(&id->lock);
-	down_write(&hs->lock);
-	if (hs->state != WG_HS_CONSUMED_INITIATION)
-		goto out;
-	if (!id->has_key) {
-		ret = -ENOKEY;
-		goto out;
-	}
-
-	memset(msg, 0, sizeof(*msg));
-	msg->head.type = cpu_to_le32(WG_MSG_RESPONSE);
-	msg->receiver_index = hs->remote_index;
-	memcpy(ck, hs->chaining_key, WG_HASH_LEN);
-	memcpy(hash, hs->hash, WG_HASH_LEN);
-
-	/* e */
-	wg_new_ephemeral(eph);
-	if (!wgc_curve25519_generate_public(msg->ephemeral, eph))
-		goto out;
-	wg_mix_ephemeral(ck, hash, msg->ephemeral);
-
-	/* ee */
-	if (!wg_mix_dh(ck, NULL, eph, hs->remote_ephemeral))
-		goto out;
-
-	/* se */
-	if (!wg_mix_dh(ck, NULL, eph, hs->remote_static))
-		goto out;
-
-	/* psk */
-	wg_mix_psk(ck, hash, key, hs->psk);
-
-	/* {} */
-	wg_seal(msg->sealed_empty, NULL, 0, key, hash);
-
-	/* Commit. */
-	hs->index_ops->assign(hs->index_table, &hs->index);
-	msg->sender_index = hs->index.index;
-	memcpy(hs->chaining_key, ck, WG_HASH_LEN);
-	memcpy(hs->hash, hash, WG_HASH_LEN);
-	memcpy(hs->local_ephemeral, eph, WG_KEY_LEN);
-	hs->state = WG_HS_CREATED_RESPONSE;
-
-	wg_cookie_jar_stamp(&hs->jar, msg, sizeof(*msg));
-	ret = 0;
-out:
-	up_write(&hs->lock);
-	up_read(&id->lock);
-	memzero_explicit(ck, sizeof(ck));
-	memzero_explicit(hash, sizeof(hash));
-	memzero_explicit(key, sizeof(key));
-	memzero_explicit(eph, sizeof(eph));
-	return ret;
+	return wg_hs_write(hs, wg_write_response, msg, sizeof(*msg),
+			   WG_HS_CREATED_RESPONSE);
 }
 
 int wg_noise_consume_response(struct wg_handshake *hs,
 			      const struct wg_msg_response *msg)
 {
-	struct wg_identity *id = hs->local;
-	u8 ck[WG_HASH_LEN], hash[WG_HASH_LEN], key[WG_KEY_LEN];
-	int ret = -EINVAL;
+	const struct wg_noise_resp_body *body = &msg->noise;
+	struct wg_noise_run run;
+	int ret;
 
-	might_sleep();
-	down_read(&id->lock);
-	down_write(&hs->lock);
-	if (hs->state != WG_HS_CREATED_INITIATION ||
-	    msg->receiver_index != hs->index.index)
+	wg_hs_lock(hs);
+	ret = wg_hs_expect(hs, WG_HS_CREATED_INITIATION);
+	if (!ret && msg->receiver_index != hs->index.index)
+		ret = -EINVAL;
+	if (ret)
 		goto out;
-	if (!id->has_key) {
-		ret = -ENOKEY;
-		goto out;
-	}
 
-	memcpy(ck, hs->chaining_key, WG_HASH_LEN);
-	memcpy(hash, hs->hash, WG_HASH_LEN);
-
+	wg_run_resume(&run, hs);
 	/* e */
-	wg_mix_ephemeral(ck, hash, msg->ephemeral);
+	wg_mix_ephemeral(run.ck, run.hash, body->ephemeral);
 
-	/* ee */
-	if (!wg_mix_dh(ck, NULL, hs->local_ephemeral, msg->ephemeral))
+	ret = -EINVAL;
+	if (!wg_mix_dh(run.ck, NULL, hs->local_ephemeral,
+		       body->ephemeral) ||				/* ee */
+	    !wg_mix_dh(run.ck, NULL, hs->local->private_key,
+		       body->ephemeral))				/* se */
 		goto out;
-
-	/* se */
-	if (!wg_mix_dh(ck, NULL, id->private_key, msg->ephemeral))
-		goto out;
-
 	/* psk */
-	wg_mix_psk(ck, hash, key, hs->psk);
-
+	wg_mix_psk(&run, hs->psk);
 	/* {} */
-	if (!wg_open(NULL, msg->sealed_empty, sizeof(msg->sealed_empty), key,
-		     hash))
+	if (!wg_open(NULL, body->sealed_empty, sizeof(body->sealed_empty),
+		     run.key, run.hash))
 		goto out;
 
-	/* Commit. */
-	memcpy(hs->chaining_key, ck, WG_HASH_LEN);
-	memcpy(hs->hash, hash, WG_HASH_LEN);
-	memcpy(hs->remote_ephemeral, msg->ephemeral, WG_KEY_LEN);
-	hs->remote_index = msg->sender_index;
-	hs->state = WG_HS_CONSUMED_RESPONSE;
+	wg_hs_keep_received(hs, &run, body->ephemeral, msg->sender_index,
+			    WG_HS_CONSUMED_RESPONSE);
 	ret = 0;
 out:
-	up_write(&hs->lock);
-	up_read(&id->lock);
-	memzero_explicit(ck, sizeof(ck));
-	memzero_explicit(hash, sizeof(hash));
-	memzero_explicit(key, sizeof(key));
+	wg_hs_unlock(hs);
+	wg_run_wipe(&run);
 	return ret;
 }
 
@@ -768,13 +848,15 @@ enum wg_slots_op {
 	WG_SLOTS_INSTALL,
 	WG_SLOTS_CONFIRM,
 	WG_SLOTS_CLEAR,
+	WG_SLOTS_STOP_SENDING,	/* no slot changes; current and next go mute */
 };
 
 /*
  * Apply @op to the three slots in one critical section, then unpublish the
  * index of every keypair that left the slots and drop its slot reference.
  * A newly installed keypair brings the caller's reference.
- * Return: false if nothing changed (CONFIRM of a keypair that is not next).
+ * Return: false if no slot changed (CONFIRM of a keypair that is not next,
+ * or STOP_SENDING, which only marks the keypairs it finds).
  */
 static bool wg_keyslots_update(struct wg_keyslots *slots, enum wg_slots_op op,
 			       struct wg_keypair *kp)
@@ -809,6 +891,12 @@ static bool wg_keyslots_update(struct wg_keyslots *slots, enum wg_slots_op op,
 		now[0] = old[1];
 		now[1] = kp;
 		now[2] = NULL;
+		break;
+	case WG_SLOTS_STOP_SENDING:
+		changed = false;
+		for (i = 1; i < 3; i++)
+			if (old[i])
+				WRITE_ONCE(old[i]->can_send, false);
 		break;
 	case WG_SLOTS_CLEAR:
 	default:
@@ -875,16 +963,5 @@ struct wg_keypair *wg_keyslots_get_current(struct wg_keyslots *slots)
 
 void wg_keyslots_expire_current(struct wg_keyslots *slots)
 {
-	struct wg_keypair *kp;
-
-	spin_lock_bh(&slots->lock);
-	kp = rcu_dereference_protected(slots->current_kp,
-				       lockdep_is_held(&slots->lock));
-	if (kp)
-		WRITE_ONCE(kp->can_send, false);
-	kp = rcu_dereference_protected(slots->next,
-				       lockdep_is_held(&slots->lock));
-	if (kp)
-		WRITE_ONCE(kp->can_send, false);
-	spin_unlock_bh(&slots->lock);
+	wg_keyslots_update(slots, WG_SLOTS_STOP_SENDING, NULL);
 }

@@ -111,10 +111,10 @@ bool wg_selftest_cookie(void)
 	/* Wrong length, tampered body, tampered mac1: refused. */
 	CHECK(wg_cookie_validate(&t->checker, &t->init, sizeof(t->resp), s4,
 				 false) == WG_MACS_BAD);
-	t->init.ephemeral[3] ^= 0x40;
+	t->init.noise.ephemeral[3] ^= 0x40;
 	CHECK(wg_cookie_validate(&t->checker, &t->init, sizeof(t->init), s4,
 				 false) == WG_MACS_BAD);
-	t->init.ephemeral[3] ^= 0x40;
+	t->init.noise.ephemeral[3] ^= 0x40;
 	t->init.macs.mac1[15] ^= 1;
 	CHECK(wg_cookie_validate(&t->checker, &t->init, sizeof(t->init), s4,
 				 false) == WG_MACS_BAD);

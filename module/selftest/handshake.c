@@ -308,15 +308,15 @@ bool wg_selftest_handshake(void)
 
 	/* Tampered initiations: refused, and they change nothing. */
 	t->forged_init = t->init;
-	t->forged_init.sealed_timestamp[0] ^= 1;
+	t->forged_init.noise.sealed_timestamp[0] ^= 1;
 	CHECK(!wg_noise_consume_initiation(&t->id_r, &t->forged_init,
 					   wg_st_lookup, &t->peers_r));
 	t->forged_init = t->init;
-	t->forged_init.sealed_static[40] ^= 1;
+	t->forged_init.noise.sealed_static[40] ^= 1;
 	CHECK(!wg_noise_consume_initiation(&t->id_r, &t->forged_init,
 					   wg_st_lookup, &t->peers_r));
 	t->forged_init = t->init;
-	t->forged_init.ephemeral[0] ^= 1;
+	t->forged_init.noise.ephemeral[0] ^= 1;
 	CHECK(!wg_noise_consume_initiation(&t->id_r, &t->forged_init,
 					   wg_st_lookup, &t->peers_r));
 	CHECK(t->hs_r.state == WG_HS_ZEROED);
@@ -349,10 +349,10 @@ bool wg_selftest_handshake(void)
 
 	/* Tampered responses and a wrong receiver index are refused. */
 	t->forged_resp = t->resp;
-	t->forged_resp.sealed_empty[3] ^= 1;
+	t->forged_resp.noise.sealed_empty[3] ^= 1;
 	CHECK(wg_noise_consume_response(&t->hs_i, &t->forged_resp));
 	t->forged_resp = t->resp;
-	t->forged_resp.ephemeral[31] ^= 1;
+	t->forged_resp.noise.ephemeral[31] ^= 1;
 	CHECK(wg_noise_consume_response(&t->hs_i, &t->forged_resp));
 	t->forged_resp = t->resp;
 	t->forged_resp.receiver_index ^= cpu_to_le32(1);
