@@ -127,3 +127,39 @@ def test_compat_h_compiles_with_w1(
     ]
     # a kernel configured for a newer gcc: its own headers use attributes gcc 12 ignores
     assert warnings == [], "\n".join(warnings)
+
+
+@pytest.mark.parametrize("series", SERIES)
+@pytest.mark.parametrize("crypto", ["auto", "bundled"])
+def test_module_compiles_with_w1(
+    results: dict[str, CompatResult], series: str, crypto: str, tmp_path: Path
+) -> None:
+    """module/ against this kernel's compat.h: every object, W=1, no warnings.
+
+    On 5.10 and 6.1 the module is linked too. The objtool binaries of Debian's 6.12 and 7.2
+    kbuild packages need glibc 2.38, newer than this host's, so there only objects are built.
+    """
+    result = results[series]
+    build = tmp_path / "module"
+    shutil.copytree(REPO / "module", build, ignore=shutil.ignore_patterns("*.o", "*.ko", "compat.*", ".*.cmd"))
+    generate(
+        CompatRequest(kernel_dir=result.kernel_dir, output_dir=build, crypto=crypto,  # type: ignore[arg-type]
+                      cache_dir=cache_root() / "compat")
+    )
+    objects = [f"{p.stem}.o" for p in sorted((REPO / "module").glob("*.c"))]
+    if crypto == "bundled" or results[series].crypto == "bundled":
+        objects += [f"crypto/{p.stem}.o" for p in sorted((REPO / "module" / "crypto").glob("*.c"))
+                    if p.stem != "selftest"]
+    link = series in ("5.10", "6.1")
+    argv = ["make", "-C", str(result.kernel_dir), f"M={build}", "W=1", f"-j{os.cpu_count() or 1}", "CC=gcc",
+            *(["modules"] if link else objects)]
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-4000:]
+    warnings = [
+        line for line in log.splitlines()
+        if "warning:" in line and "counted_by" not in line and "differs from the one used" not in line
+    ]
+    assert warnings == [], "\n".join(warnings)
+    if link:
+        assert (build / "wireguard.ko").is_file()
