@@ -254,6 +254,9 @@ def _compiled_outcome(workdir: Path, probe: Probe) -> ProbeOutcome:
     except FileNotFoundError:
         pass
     log = _read(workdir / f"{probe.name}.log")
+    if probe.source is not None:
+        # point at the catalogue's file, not at the temporary probe directory
+        log = log.replace(str(workdir / f"{probe.name}.c"), str(probe.source))
     if present:
         detail = "compiles"
     elif not status:
