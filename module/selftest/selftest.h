@@ -13,6 +13,15 @@
  *   wireguard-y += selftest/replay.o selftest/ratelimiter.o \
  *                  selftest/cookie.o selftest/handshake.o
  * They use only the public headers of the files they test.
+ *
+ * VM-level checks of the same code against a live peer live in
+ * selftest/interop/ (host-side Python, booting a harness-built kernel):
+ *   check_interop.py - the known-answer handshake against the in-tree
+ *                      WireGuard (or, with --module, ours) and a ping.
+ *   check_cookie.py  - a flood of mac1-valid initiations: cookie replies
+ *                      checked against the protocol (in-tree responder, or
+ *                      ours with --module, where a second device of ours
+ *                      must connect during the flood via cookie + mac2).
  */
 #ifndef WG_SELFTEST_H
 #define WG_SELFTEST_H
