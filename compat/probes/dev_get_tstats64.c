@@ -8,7 +8,7 @@
  */
 #include <linux/netdevice.h>
 
-struct net_device_ops wgc_probe_ops;
-struct net_device_ops wgc_probe_ops = {
+const struct net_device_ops wgc_probe_ops;
+const struct net_device_ops wgc_probe_ops = {
 	.ndo_get_stats64 = dev_get_tstats64,
 };
