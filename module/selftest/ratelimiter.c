@@ -11,6 +11,7 @@
  */
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/sched.h>
 #include <linux/string.h>
 #include "../messages.h"
 #include "../ratelimiter.h"
@@ -76,6 +77,8 @@ static unsigned int wg_st_table_full(u64 t)
 	for (i = 0; i < room; i++) {
 		src = wg_st_v4(0x0a000000 + i, 1);
 		passed += wg_st_burst(NET_FILL, &src, t, 1);
+		if (!(i % 1024))
+			cond_resched();
 	}
 	CHECK(passed == room);
 	CHECK(wg_ratelimiter_room() == 0);
