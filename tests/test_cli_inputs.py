@@ -40,3 +40,25 @@ def test_unknown_flavour():
 def test_selection_keeps_paths():
     sel = selection(None, "/src/linux-5.4", None, "debug")
     assert sel.kernel_src == Path("/src/linux-5.4") and sel.flavour == "debug"
+
+
+def test_ci_plan_covers_every_matrix_kernel_and_the_debug_scenarios():
+    from wgcompat import matrix
+    from wgcompat.session import ci_plan
+
+    plan = ci_plan()
+    kernels = {s.kernel for s in plan if s.kernel}
+    assert kernels == set(matrix.load().kernels)
+    debug = [s for s in plan if s.flavour == "debug"]
+    assert debug and all(p.startswith("vmtests/wireguard/test_") for p in debug[0].paths)
+    assert any(s.crypto == "bundled" for s in plan)
+    assert len({s.tag for s in plan}) == len(plan)
+
+
+def test_junit_counts(tmp_path):
+    from wgcompat.session import junit_counts
+
+    xml = tmp_path / "j.xml"
+    xml.write_text('<testsuites><testsuite tests="7" failures="1" errors="1" skipped="2"/></testsuites>')
+    assert junit_counts(xml) == (3, 2, 2)
+    assert junit_counts(tmp_path / "missing.xml") == (0, 1, 0)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from wgcompat import matrix, paths
@@ -109,8 +111,9 @@ def smoke(sel: KernelSelection, crypto: str) -> int:
     return 1 if failures else 0
 
 
-def pytest_vm_args(sel: KernelSelection, crypto: str, junit: Path, keyword: str | None) -> list[str]:
-    args = [sys.executable, "-m", "pytest", "vmtests", f"--config={sel.flavour}", f"--crypto={crypto}",
+def pytest_vm_args(sel: KernelSelection, crypto: str, junit: Path, keyword: str | None,
+                   test_paths: tuple[str, ...] = ("vmtests",)) -> list[str]:
+    args = [sys.executable, "-m", "pytest", *test_paths, f"--config={sel.flavour}", f"--crypto={crypto}",
             f"--junitxml={junit}", f"--console-logs={junit.parent / 'consoles'}", "-rfE",
             f"--basetemp={junit.parent / 'tmp'}"]  # concurrent pytest runs must not clean each other's temp dirs
     if sel.kernel_dir:
@@ -133,21 +136,85 @@ def run_vmtests(sel: KernelSelection, crypto: str = "auto", keyword: str | None 
     return code
 
 
-def run_ci() -> int:
-    """Unit tests, then the VM suites on the default kernel. Stops at the first failing step."""
-    REPORTS.mkdir(parents=True, exist_ok=True)
-    steps: list[tuple[str, list[str]]] = [
-        ("harness and crypto unit tests", [sys.executable, "-m", "pytest", "tests", "-q", "-rfE",
-                                           f"--junitxml={REPORTS / 'unit.xml'}"]),
+@dataclass(frozen=True)
+class CiStep:
+    """One step of `invoke ci`: a pytest run over some paths for one kernel/flavour/crypto."""
+
+    name: str
+    paths: tuple[str, ...]
+    kernel: str | None = None  # None: not a VM step
+    flavour: str = "normal"
+    crypto: str = "auto"
+
+    @property
+    def tag(self) -> str:
+        return re.sub(r"[^A-Za-z0-9.]+", "-", self.name).strip("-").lower()
+
+
+# The scenarios the debug kernel runs in CI (issue 5): 1, 5, 9, 10, 11.
+DEBUG_SCENARIOS = ("vmtests/wireguard/test_tunnel.py", "vmtests/wireguard/test_keys.py",
+                   "vmtests/wireguard/test_config.py", "vmtests/wireguard/test_netlink.py",
+                   "vmtests/wireguard/test_hostile.py")
+
+
+def ci_plan() -> list[CiStep]:
+    """What CI checks, in order. The default kernel gets everything; the other matrix
+    kernels get the harness checks and scenario 1 (`invoke matrix` runs all of it)."""
+    m = matrix.load()
+    plan = [
+        CiStep("unit tests", ("tests",)),
+        CiStep(f"{m.default}: harness and every scenario", ("vmtests",), kernel=m.default),
+        CiStep(f"{m.default} debug kernel: scenarios 1 5 9 10 11", DEBUG_SCENARIOS, kernel=m.default, flavour="debug"),
+        CiStep(f"{m.default} bundled crypto: scenarios 1 5", DEBUG_SCENARIOS[:2], kernel=m.default, crypto="bundled"),
     ]
-    default = matrix.load().default
-    sel = selection(default)
-    steps.append((f"VM tests on {default}", pytest_vm_args(sel, "auto", REPORTS / f"{default}-normal" / "junit.xml", None)))
-    for what, cmd in steps:
-        say(f"CI step: {what}")
+    for k in m.kernels:
+        if k != m.default:
+            plan.append(CiStep(f"{k}: harness and scenario 1", ("vmtests/harness/test_boot.py",
+                                                                  "vmtests/wireguard/test_tunnel.py"), kernel=k))
+    return plan
+
+
+def junit_counts(path: Path) -> tuple[int, int, int]:
+    """(passed, failed, skipped) from a JUnit XML file; (0, 1, 0) if it is missing."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return 0, 1, 0
+    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+    tests = sum(int(x.get("tests", 0)) for x in suites)
+    failed = sum(int(x.get("failures", 0)) + int(x.get("errors", 0)) for x in suites)
+    skipped = sum(int(x.get("skipped", 0)) for x in suites)
+    return tests - failed - skipped, failed, skipped
+
+
+def run_ci() -> int:
+    """Every step of ci_plan(), a table of results, and one closing count line."""
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    rows: list[tuple[CiStep, int, float, tuple[int, int, int]]] = []
+    for step in ci_plan():
+        out = REPORTS / "ci" / step.tag
+        out.mkdir(parents=True, exist_ok=True)
+        junit = out / "junit.xml"
+        junit.unlink(missing_ok=True)
+        if step.kernel is None:
+            cmd = [sys.executable, "-m", "pytest", *step.paths, "-q", "-rfE", f"--junitxml={junit}",
+                   f"--basetemp={out / 'tmp'}"]
+        else:
+            sel = selection(step.kernel, config=step.flavour)
+            cmd = pytest_vm_args(sel, step.crypto, junit, None, step.paths)
+        say(f"CI step: {step.name}")
         started = time.monotonic()
         code = subprocess.run(cmd, cwd=paths.REPO).returncode
-        say(f"CI step: {what}: exit {code} after {time.monotonic() - started:.0f} s")
-        if code not in (0,):
-            return code
-    return 0
+        counts = junit_counts(junit)
+        rows.append((step, code, time.monotonic() - started, counts))
+        say(f"CI step: {step.name}: exit {code}, {counts[0]} passed, {counts[1]} failed, {counts[2]} skipped, "
+            f"{rows[-1][2]:.0f} s")
+    print("\nCI summary:")
+    for step, code, seconds, (passed, failed, skipped) in rows:
+        print(f"  {'ok  ' if code == 0 else 'FAIL'} {step.name:55} {passed:4} passed {failed:3} failed "
+              f"{skipped:3} skipped {seconds:6.0f} s")
+    total = [sum(r[3][i] for r in rows) for i in range(3)]
+    print(f"ci: {total[0]} passed, {total[1]} failed, {total[2]} skipped")
+    return 0 if all(code == 0 for _, code, _, _ in rows) else 1
