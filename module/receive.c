@@ -49,7 +49,7 @@ static void wgrx_data(struct wgdev *wg, struct sk_buff *skb)
 	rcu_read_unlock_bh();
 	if (!kp)
 		goto drop;
-	if (!wg_keypair_rx_usable(kp, wg_clock_ns())) {
+	if (!wg_keypair_rx_usable(kp, wgtimers_keypair_now(kp))) {
 		wg_keypair_put(kp);
 		goto drop;
 	}
@@ -329,8 +329,12 @@ out:
 	local_bh_enable();
 }
 
-/* Checks the inner packet and hands it to the stack; consumes @skb. */
-static void wgrx_deliver(struct wgpeer *peer, struct sk_buff *skb, u8 outer)
+/*
+ * Checks the inner packet and hands it to the stack; consumes @skb. Only a
+ * delivered packet counts as received from the peer (@wire_len bytes).
+ */
+static void wgrx_deliver(struct wgpeer *peer, struct sk_buff *skb, u8 outer,
+			 unsigned int wire_len)
 {
 	struct net_device *dev = peer->wg->dev;
 	unsigned int len;
@@ -372,6 +376,7 @@ static void wgrx_deliver(struct wgpeer *peer, struct sk_buff *skb, u8 outer)
 		goto drop;
 	}
 
+	wgpeer_count_rx(peer, wire_len);
 	skb_scrub_packet(skb, true);
 	skb->dev = dev;
 	skb->pkt_type = PACKET_HOST;
@@ -400,6 +405,7 @@ int wgrx_poll(struct napi_struct *napi, int budget)
 	struct wgendpoint ep;
 	struct wg_keypair *kp;
 	struct sk_buff *skb;
+	unsigned int wire_len;
 	int done = 0;
 	u8 outer;
 
@@ -418,22 +424,23 @@ int wgrx_poll(struct napi_struct *napi, int budget)
 		}
 		if (!wgsock_endpoint_from_skb(&ep, skb))
 			wgpeer_set_endpoint(peer, &ep);
-		wgpeer_count_rx(peer, wgcb(skb)->wire_len);
 		wgtimers_auth_received(peer);
 		wgtimers_auth_traversal(peer);
 		if (!peer->lastminute_sent &&
-		    wg_keypair_should_rekey_rx(kp, wg_clock_ns())) {
+		    wg_keypair_should_rekey_rx(kp, wgtimers_keypair_now(kp))) {
 			peer->lastminute_sent = true;
 			wgtx_initiation(peer, false);
 		}
 		outer = wgcb(skb)->ds;
+		wire_len = wgcb(skb)->wire_len;
 		wg_keypair_put(kp);
 		if (!skb->len) {
+			wgpeer_count_rx(peer, wire_len);
 			consume_skb(skb);	/* keepalive */
 			continue;
 		}
 		wgtimers_data_received(peer);
-		wgrx_deliver(peer, skb, outer);
+		wgrx_deliver(peer, skb, outer, wire_len);
 	}
 	if (done < budget)
 		napi_complete_done(napi, done);

@@ -88,7 +88,7 @@ void wgtx_flush_staged(struct wgpeer *peer)
 	struct wg_keypair *kp;
 	struct sk_buff *skb;
 	bool rekey = false, dropped = false;
-	u64 now = wg_clock_ns(), nonce;
+	u64 now, nonce;
 
 	if (skb_queue_empty_lockless(&peer->staged))
 		return;
@@ -97,6 +97,7 @@ void wgtx_flush_staged(struct wgpeer *peer)
 		wgtx_initiation(peer, false);
 		return;
 	}
+	now = wgtimers_keypair_now(kp);
 
 	__skb_queue_head_init(&batch);
 	spin_lock_bh(&peer->staged.lock);

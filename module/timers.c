@@ -41,6 +41,20 @@ unsigned long wgtimers_secs(unsigned int seconds)
 	return j;
 }
 
+u64 wgtimers_keypair_now(const struct wg_keypair *kp)
+{
+	u64 now = wg_clock_ns();
+
+#ifdef WG_DEBUG
+	unsigned int div = READ_ONCE(time_divisor);
+
+	/* Age the keypair div times faster than real time. */
+	if (div > 1 && now > kp->birth_ns)
+		now = kp->birth_ns + (now - kp->birth_ns) * div;
+#endif
+	return now;
+}
+
 /* Up to a third of a (protocol) second of jitter. */
 static unsigned long wgtimers_jitter(void)
 {

@@ -23,6 +23,13 @@ void wgtimers_shutdown(struct wgpeer *peer);
 
 /* Protocol seconds as jiffies (scaled down in WG_DEBUG builds). */
 unsigned long wgtimers_secs(unsigned int seconds);
+struct wg_keypair;
+/*
+ * The "now" to pass to noise.h's keypair age checks: wg_clock_ns(), or in
+ * WG_DEBUG builds a clock that runs time_divisor times faster from the
+ * keypair's birth, so rekey and expiry scale with the timers.
+ */
+u64 wgtimers_keypair_now(const struct wg_keypair *kp);
 
 void wgtimers_data_sent(struct wgpeer *peer);
 void wgtimers_data_received(struct wgpeer *peer);
