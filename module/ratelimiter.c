@@ -54,6 +54,9 @@ struct wg_rl_table {
 	spinlock_t lock;
 	unsigned int entries;
 	unsigned int max_entries;
+#ifdef WG_DEBUG
+	unsigned int sized_max_entries;	/* max_entries as allocated */
+#endif
 	unsigned int mask;
 	siphash_key_t hash_key;
 	struct delayed_work gc;
@@ -281,6 +284,9 @@ int wg_ratelimiter_init(void)
 	spin_lock_init(&t->lock);
 	t->mask = buckets - 1;
 	t->max_entries = buckets * WG_RL_ENTRIES_PER_BUCKET;
+#ifdef WG_DEBUG
+	t->sized_max_entries = t->max_entries;
+#endif
 	get_random_bytes(&t->hash_key, sizeof(t->hash_key));
 	for (i = 0; i < buckets; i++)
 		INIT_HLIST_HEAD(&t->buckets[i]);
@@ -351,5 +357,27 @@ unsigned int wg_ratelimiter_room(void)
 	}
 	mutex_unlock(&wg_rl_mutex);
 	return room;
+}
+
+unsigned int wg_ratelimiter_limit_room(unsigned int room)
+{
+	struct wg_rl_table *t;
+	unsigned int before = 0;
+
+	mutex_lock(&wg_rl_mutex);
+	t = rcu_dereference_protected(wg_rl_table,
+				      lockdep_is_held(&wg_rl_mutex));
+	if (t) {
+		spin_lock_bh(&t->lock);
+		before = t->max_entries - t->entries;
+		if (room == UINT_MAX)
+			t->max_entries = t->sized_max_entries;
+		else
+			t->max_entries = t->entries +
+				min(room, t->sized_max_entries - t->entries);
+		spin_unlock_bh(&t->lock);
+	}
+	mutex_unlock(&wg_rl_mutex);
+	return before;
 }
 #endif

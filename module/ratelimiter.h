@@ -66,6 +66,12 @@ void wg_ratelimiter_forget_net(const struct net *net);
  * refuses them (0 when it is not initialised). A snapshot; may sleep.
  */
 unsigned int wg_ratelimiter_room(void);
+/*
+ * Self-test seam: limit the table to @room more sources than it holds now
+ * (so a test can fill it quickly), or with @room == UINT_MAX restore the
+ * limit it was sized with. Return: the room before the call. May sleep.
+ */
+unsigned int wg_ratelimiter_limit_room(unsigned int room);
 #endif
 
 #endif /* WG_RATELIMITER_H */

@@ -11,7 +11,6 @@
  */
 #include <linux/in.h>
 #include <linux/in6.h>
-#include <linux/sched.h>
 #include <linux/string.h>
 #include "../messages.h"
 #include "../ratelimiter.h"
@@ -61,24 +60,30 @@ static unsigned int wg_st_burst(const struct net *net, const void *src,
 }
 
 /*
- * Fill every free place of the table with new IPv4 sources of NET_FILL at
+ * The table as sized: 8 sources per hash bucket, 64 to 8192 buckets. Then,
+ * limited to WG_ST_FILL more sources (filling the real size would take
+ * seconds on a debug kernel), fill it with new IPv4 sources of NET_FILL at
  * @t (each one packet) and check that a further new source is refused
  * while known ones are still served, in any namespace, and that freeing
  * places lets new sources in again.
  */
+#define WG_ST_FILL	256U
+
 static unsigned int wg_st_table_full(u64 t)
 {
 	struct sockaddr_in first = wg_st_v4(0x0a000000, 1);	/* 10.0.0.0 */
 	struct sockaddr_in src;
-	unsigned int room = wg_ratelimiter_room();
-	unsigned int fails = 0, passed = 0, i;
+	unsigned int sized, room, fails = 0, passed = 0, i;
 
-	CHECK(room > 0);
+	sized = wg_ratelimiter_room();
+	CHECK(sized >= 64 * 8 && sized <= 8192 * 8);
+	CHECK(wg_ratelimiter_limit_room(WG_ST_FILL) == sized);
+	room = wg_ratelimiter_room();
+	CHECK(room == min(WG_ST_FILL, sized));
+
 	for (i = 0; i < room; i++) {
 		src = wg_st_v4(0x0a000000 + i, 1);
 		passed += wg_st_burst(NET_FILL, &src, t, 1);
-		if (!(i % 1024))
-			cond_resched();
 	}
 	CHECK(passed == room);
 	CHECK(wg_ratelimiter_room() == 0);
@@ -97,6 +102,9 @@ static unsigned int wg_st_table_full(u64 t)
 	CHECK(wg_ratelimiter_room() == room);
 	CHECK(wg_st_burst(NET_FILL, &src, t, 8) == WG_RL_BURST);
 	wg_ratelimiter_forget_net(NET_FILL);
+
+	wg_ratelimiter_limit_room(UINT_MAX);
+	CHECK(wg_ratelimiter_room() == sized);
 	return fails;
 }
 
