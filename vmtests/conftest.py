@@ -9,7 +9,9 @@ Fixtures:
   kernel_build   the kernel under test (session)
   module_build   wireguard.ko for it, with WG_DEBUG=1 (session)
   vm             one guest with our module installed, shared by the tests that
-                 do not break it (session); each test builds its own namespaces
+                 do not break it (session); each test builds its own namespaces.
+                 If a test leaves it unusable (a command timed out, the guest
+                 died), that test fails and the next one gets a freshly booted guest.
   fresh_vm       a guest of its own, for tests marked ``destructive``
   bare_vm        a guest without our module, for tests of the harness itself
 """
@@ -77,12 +79,59 @@ def _log_dir(console_logs: Path, name: str) -> Path:
     return console_logs / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:120]
 
 
+class SharedGuest:
+    """The session's shared guest, booted on first use and re-booted after a test broke it.
+
+    Attribute access goes to the current GuestVM. A CommandTimeout, a dead guest
+    or a broken console fails the command that hit it, as usual, and retires
+    the guest, so one bad test does not fail every test after it.
+    """
+
+    def __init__(self, start) -> None:
+        self._start = start
+        self._context = None
+        self._guest = None
+        self.boots = 0
+
+    def _current(self):
+        if self._guest is None:
+            self._context = self._start(self.boots)
+            self._guest = self._context.__enter__()
+            self.boots += 1
+        return self._guest
+
+    def retire(self) -> None:
+        if self._context is not None:
+            context, self._context, self._guest = self._context, None, None
+            context.__exit__(None, None, None)
+
+    def run(self, *args, **kwargs):
+        from wgcompat.guest.console import CommandTimeout, ConsoleBroken, GuestDied
+
+        fatal = (CommandTimeout, GuestDied, ConsoleBroken)
+        guest = self._current()
+        try:
+            return guest.run(*args, **kwargs)
+        except Exception as exc:
+            # a kernel report raised from a timeout or a death leaves the console unusable too
+            if isinstance(exc, fatal) or isinstance(exc.__cause__, fatal):
+                self.retire()
+            raise
+
+    def __getattr__(self, name: str):
+        return getattr(self._current(), name)
+
+
 @pytest.fixture(scope="session")
-def vm(kernel_build, module_build, console_logs) -> Iterator[object]:
+def vm(kernel_build, module_build, console_logs) -> Iterator[SharedGuest]:
     from wgcompat.session import start_guest
 
-    with start_guest(kernel_build, module_build, [], _log_dir(console_logs, "shared-vm")) as guest:
-        yield guest
+    shared = SharedGuest(lambda n: start_guest(kernel_build, module_build, [],
+                                               _log_dir(console_logs, f"shared-vm-{n}")))
+    try:
+        yield shared
+    finally:
+        shared.retire()
 
 
 @pytest.fixture
