@@ -1,16 +1,22 @@
 """Build wireguard.ko from module/ against one kernel.
 
-module/ is copied into ``<cache>/modules/<kernel>-<crypto>[-debug]/src`` (so
-builds for several kernels never share objects), compat.h and compat.mk are
-generated into that copy, and Kbuild runs there:
+module/ is copied into ``<cache>/modules/<kernel>-<crypto>[-debug]-<digest>/src``,
+compat.h and compat.mk are generated into that copy, and Kbuild runs there:
 
     make -C <kernel build dir> M=<copy> W=1 [WG_DEBUG=1]
+
+The digest covers the contents of module/ and compat/, so a folder is never
+rebuilt in place: an unchanged module is reused, a changed one gets a new
+folder. A build happens under a lock (a second process wanting the same one
+waits, then reuses it) and ``wgcompat-module.json`` is written last.
 
 A packager does the same by hand; see README.md ("Packaging").
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -21,9 +27,13 @@ from pathlib import Path
 
 from wgcompat import paths
 from wgcompat.errors import UserError
-from wgcompat.kernel.build import KernelBuild, cc_args
+from wgcompat.kernel.build import KernelBuild, build_lock, cc_args
 
 MODULE_SRC = paths.REPO / "module"
+COMPAT_SRC = paths.REPO / "compat"
+MARKER = "wgcompat-module.json"
+OUTPUTS = ("*.o", "*.ko", "*.mod", "*.mod.c", ".*.cmd", "modules.order", "Module.symvers", "compat.h",
+           "compat.mk", ".tmp_versions", "__pycache__", "*.pyc")
 CRYPTO_CHOICES = ("auto", "bundled")
 
 
@@ -45,20 +55,29 @@ class ModuleBuild:
     seconds: float
 
 
-def module_build_dir(request: ModuleBuildRequest) -> Path:
-    tag = f"{request.kernel.build_dir.name}-{request.crypto}{'-debug' if request.debug else ''}"
+def source_digest() -> str:
+    """A digest of every source file of module/ and compat/ (build outputs left out)."""
+    h = hashlib.sha256()
+    for root in (MODULE_SRC, COMPAT_SRC):
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            if any(path.match(pattern) for pattern in OUTPUTS) or "__pycache__" in path.parts:
+                continue
+            h.update(str(path.relative_to(paths.REPO)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
+def module_build_dir(request: ModuleBuildRequest, digest: str) -> Path:
+    tag = f"{request.kernel.build_dir.name}-{request.crypto}{'-debug' if request.debug else ''}-{digest}"
     return paths.modules_dir() / tag
 
 
 def _copy_sources(dest: Path) -> None:
-    """Refresh the copy: sources replaced, stale outputs of removed sources gone."""
+    """A clean copy of module/ without build outputs."""
     if not (MODULE_SRC / "Kbuild").is_file():
         raise UserError(f"{MODULE_SRC}/Kbuild is missing", "restore module/ from git")
     if dest.exists():
         shutil.rmtree(dest)
-    ignore = shutil.ignore_patterns("*.o", "*.ko", "*.mod", "*.mod.c", ".*.cmd", "modules.order",
-                                    "Module.symvers", "compat.h", "compat.mk", ".tmp_versions")
-    shutil.copytree(MODULE_SRC, dest, ignore=ignore)
+    shutil.copytree(MODULE_SRC, dest, ignore=shutil.ignore_patterns(*OUTPUTS))
 
 
 def generate_compat(kernel: KernelBuild, output_dir: Path, crypto: str):  # -> CompatResult
@@ -74,10 +93,33 @@ def generate_compat(kernel: KernelBuild, output_dir: Path, crypto: str):  # -> C
 def build_module(request: ModuleBuildRequest, progress=lambda _: None) -> ModuleBuild:
     if request.crypto not in CRYPTO_CHOICES:
         raise UserError(f"--crypto {request.crypto} is not a choice", f"use one of: {', '.join(CRYPTO_CHOICES)}")
+    out = module_build_dir(request, source_digest())
+    with build_lock(out.with_name(out.name + ".lock"), f"wireguard.ko in {out}", wait=True):
+        marker = out / MARKER
+        if marker.is_file():
+            built = _from_marker(json.loads(marker.read_text()))
+            if built.warnings and request.strict:
+                raise _warnings_error(built)
+            return built
+        return _build(request, out, progress)
+
+
+def _from_marker(data: dict) -> ModuleBuild:
+    return ModuleBuild(ko=Path(data["ko"]), build_dir=Path(data["build_dir"]), compat_h=Path(data["compat_h"]),
+                       log=Path(data["log"]), warnings=tuple(data["warnings"]), seconds=0.0)
+
+
+def _warnings_error(built: ModuleBuild) -> UserError:
+    return UserError(f"wireguard.ko built with {len(built.warnings)} warning(s) (W=1):\n"
+                     + "\n".join(built.warnings[:20]), f"fix the warnings (full log: {built.log})")
+
+
+def _build(request: ModuleBuildRequest, out: Path, progress) -> ModuleBuild:
     started = time.monotonic()
-    out = module_build_dir(request)
+    if out.exists():
+        shutil.rmtree(out)  # unfinished: no marker
     src = out / "src"
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True)
     _copy_sources(src)
     progress(f"probing kernel {request.kernel.release} for compat.h")
     compat = generate_compat(request.kernel, src, request.crypto)
@@ -102,8 +144,13 @@ def build_module(request: ModuleBuildRequest, progress=lambda _: None) -> Module
                         f"full log: {log}; compat.h: {compat.compat_h}",
                         "fix the compile error above; if it is a kernel API difference, add a probe in compat/ "
                         "rather than a version check in module/")
+    built = ModuleBuild(ko=ko, build_dir=src, compat_h=Path(compat.compat_h), log=log, warnings=warnings,
+                        seconds=time.monotonic() - started)
+    tmp = out / f".{MARKER}.tmp"
+    tmp.write_text(json.dumps({"ko": str(ko), "build_dir": str(src), "compat_h": str(built.compat_h),
+                               "log": str(log), "warnings": list(warnings),
+                               "seconds": round(built.seconds, 1)}, indent=2))
+    tmp.rename(out / MARKER)
     if warnings and request.strict:
-        raise UserError(f"wireguard.ko built with {len(warnings)} warning(s) (W=1):\n" + "\n".join(warnings[:20]),
-                        f"fix the warnings (full log: {log})")
-    return ModuleBuild(ko=ko, build_dir=src, compat_h=Path(compat.compat_h), log=log, warnings=warnings,
-                       seconds=time.monotonic() - started)
+        raise _warnings_error(built)
+    return built

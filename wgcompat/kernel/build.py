@@ -94,13 +94,14 @@ def build_key(request: KernelBuildRequest, merged: kconfig.MergedConfig) -> str:
 
 
 @contextmanager
-def build_lock(lock_path: Path, what: str) -> Iterator[None]:
-    """An exclusive lock; a second process gets a clear error instead of waiting forever."""
+def build_lock(lock_path: Path, what: str, wait: bool = False) -> Iterator[None]:
+    """An exclusive lock. Without ``wait`` a second process gets a clear error instead of
+    waiting for a long build; with it (short builds) the second process waits its turn."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
             raise UserError(f"another wgcompat process (pid {holder}) is building {what} right now",
