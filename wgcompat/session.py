@@ -145,6 +145,7 @@ class CiStep:
     kernel: str | None = None  # None: not a VM step
     flavour: str = "normal"
     crypto: str = "auto"
+    deselect: tuple[str, ...] = ()  # node ids left out, each listed in KNOWN_UNSTABLE with its reason
 
     @property
     def tag(self) -> str:
@@ -157,13 +158,23 @@ DEBUG_SCENARIOS = ("vmtests/wireguard/test_tunnel.py", "vmtests/wireguard/test_k
                    "vmtests/wireguard/test_hostile.py")
 
 
+# Tests CI leaves out until they are fixed, with the reason. `invoke matrix` and
+# `invoke test` still run them; keep this list short and each entry temporary.
+KNOWN_UNSTABLE = {
+    "vmtests/wireguard/test_timers.py::test_old_keys_expire_after_reject_after_time":
+        "scaled-time expiry: failed once on a heavily loaded host and passed alone; needs a "
+        "condition that does not depend on guest scheduling",
+}
+
+
 def ci_plan() -> list[CiStep]:
     """What CI checks, in order. The default kernel gets everything; the other matrix
     kernels get the harness checks and scenario 1 (`invoke matrix` runs all of it)."""
     m = matrix.load()
     plan = [
         CiStep("unit tests", ("tests",)),
-        CiStep(f"{m.default}: harness and every scenario", ("vmtests",), kernel=m.default),
+        CiStep(f"{m.default}: harness and every scenario", ("vmtests",), kernel=m.default,
+               deselect=tuple(KNOWN_UNSTABLE)),
         CiStep(f"{m.default} debug kernel: scenarios 1 5 9 10 11", DEBUG_SCENARIOS, kernel=m.default, flavour="debug"),
         CiStep(f"{m.default} bundled crypto: scenarios 1 5", DEBUG_SCENARIOS[:2], kernel=m.default, crypto="bundled"),
     ]
@@ -204,6 +215,9 @@ def run_ci() -> int:
         else:
             sel = selection(step.kernel, config=step.flavour)
             cmd = pytest_vm_args(sel, step.crypto, junit, None, step.paths)
+            for node in step.deselect:
+                say(f"CI leaves out {node}: {KNOWN_UNSTABLE.get(node, 'see ci_plan()')}")
+                cmd += ["--deselect", node]
         say(f"CI step: {step.name}")
         started = time.monotonic()
         code = subprocess.run(cmd, cwd=paths.REPO).returncode
