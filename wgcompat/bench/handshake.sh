@@ -13,30 +13,13 @@ set -euo pipefail
 impl=$1
 n=$2
 
-cleanup() {
-	ip netns del hsa 2>/dev/null || true
-	ip netns del hsb 2>/dev/null || true
-}
-trap cleanup EXIT
-cleanup
-
-rmmod wireguard 2>/dev/null || true
 case $impl in
-ours) modprobe wireguard ;;
-reference)
-	deps=$(modinfo -F depends /lib/modules/reference/wireguard.ko | tr , ' ')
-	[ -z "$deps" ] || modprobe -a $deps
-	insmod /lib/modules/reference/wireguard.ko ;;
+ours | reference) ;;
 *) echo "unknown implementation $impl" >&2; exit 2 ;;
 esac
-
-ip netns add hsa
-ip netns add hsb
-ip link add veth-a netns hsa type veth peer name veth-b netns hsb
-ip -n hsa addr add 10.101.0.1/24 dev veth-a
-ip -n hsb addr add 10.101.0.2/24 dev veth-b
-ip -n hsa link set veth-a up
-ip -n hsb link set veth-b up
+. "$(dirname "$0")/netns-pair.sh"
+netns_pair hsa hsb 10.101.0
+load_wireguard "$impl"
 
 umask 077
 dir=$(mktemp -d)

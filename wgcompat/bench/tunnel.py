@@ -80,7 +80,8 @@ def run(sel: KernelSelection, crypto: str = "auto", seconds: int = 10, rounds: i
     say(f"benchmarking in one guest; console log in {log_dir}")
     results: list[Throughput] = []
     rates: list[HandshakeRate] = []
-    scripts = [(SCRIPT, "/root/tunnel.sh"), (HANDSHAKE_SCRIPT, "/root/handshake.sh")]
+    scripts = [(SCRIPT, "/root/tunnel.sh"), (HANDSHAKE_SCRIPT, "/root/handshake.sh"),
+               (SCRIPT.with_name("netns-pair.sh"), "/root/netns-pair.sh")]
     with start_guest(kb, module, scripts, log_dir) as vm:
         has_reference = vm.run("test -f /lib/modules/reference/wireguard.ko", timeout=30).status == 0
         # Interleave the implementations so a slow phase of the host hits all of them alike.

@@ -11,40 +11,13 @@ set -euo pipefail
 impl=$1
 seconds=$2
 
-cleanup() {
-	ip netns pids wga 2>/dev/null | xargs -r kill 2>/dev/null || true
-	ip netns pids wgb 2>/dev/null | xargs -r kill 2>/dev/null || true
-	ip netns del wga 2>/dev/null || true
-	ip netns del wgb 2>/dev/null || true
-}
-trap cleanup EXIT
-cleanup
-
-load() {
-	rmmod wireguard 2>/dev/null || true
-	case $impl in
-	ours) modprobe wireguard ;;
-	reference)
-		deps=$(modinfo -F depends /lib/modules/reference/wireguard.ko | tr , ' ')
-		[ -z "$deps" ] || modprobe -a $deps
-		insmod /lib/modules/reference/wireguard.ko ;;
-	esac
-}
-
-ip netns add wga
-ip netns add wgb
-ip link add veth-a netns wga type veth peer name veth-b netns wgb
-ip -n wga addr add 10.100.0.1/24 dev veth-a
-ip -n wgb addr add 10.100.0.2/24 dev veth-b
-ip -n wga link set veth-a up
-ip -n wgb link set veth-b up
-ip -n wga link set lo up
-ip -n wgb link set lo up
+. "$(dirname "$0")/netns-pair.sh"
+netns_pair wga wgb 10.100.0
 
 if [ "$impl" = none ]; then
 	server=10.100.0.2
 else
-	load
+	load_wireguard "$impl"
 	umask 077
 	wg genkey > /tmp/ka
 	wg genkey > /tmp/kb
