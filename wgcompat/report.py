@@ -67,11 +67,10 @@ def _test_cell(cell: Cell, flavour: str, crypto: str, keyword: str | None) -> No
     out.mkdir(parents=True, exist_ok=True)
     junit = out / "junit.xml"
     log = out / "pytest.log"
-    cmd = [sys.executable, "-m", "pytest", "vmtests", f"--kernel={cell.kernel}", f"--config={flavour}",
-           f"--crypto={crypto}", f"--junitxml={junit}", f"--console-logs={out / 'consoles'}", "-q", "-rfE",
-           f"--basetemp={out / 'tmp'}"]
-    if keyword:
-        cmd += ["-k", keyword]
+    from wgcompat.pipeline import selection
+    from wgcompat.session import pytest_vm_args
+
+    cmd = [*pytest_vm_args(selection(cell.kernel, config=flavour), crypto, junit, keyword), "-q"]
     started = time.monotonic()
     with log.open("w") as f:
         proc = subprocess.run(cmd, cwd=REPO, stdout=f, stderr=subprocess.STDOUT)
