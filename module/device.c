@@ -3,6 +3,10 @@
  * The wireguard net_device (see device.h for the locking rules): link
  * creation and teardown, open/stop, and the pernet hook that deletes
  * devices whose sockets live in a namespace that is going away.
+ *
+ * What a device owns besides its peers is listed once, in wgdev_parts[]:
+ * newlink builds the parts front to back, and both a failed newlink and
+ * the destructor take down what was built from back to front.
  */
 
 #include "compat.h"
@@ -27,19 +31,28 @@ static LIST_HEAD(wgdev_list);
 
 static const struct device_type wgdev_type = { .name = "wireguard" };
 
+/* Outer headers in front of a data message: IPv6 (the larger) and UDP. */
+#define WGDEV_OUTER_LEN	(sizeof(struct ipv6hdr) + sizeof(struct udphdr))
+
+/* No ICMP redirects and no generated link-local address on a tunnel. */
+static void wgdev_quiet_ip_config(struct net_device *dev)
+{
+	struct inet6_dev *v6 = __in6_dev_get(dev);
+	struct in_device *v4 = __in_dev_get_rtnl(dev);
+
+	if (v6)
+		WRITE_ONCE(v6->cnf.addr_gen_mode, IN6_ADDR_GEN_MODE_NONE);
+	if (v4)
+		IN_DEV_CONF_SET(v4, SEND_REDIRECTS, 0);
+}
+
 static int wgdev_open(struct net_device *dev)
 {
 	struct wgdev *wg = wgdev_of(dev);
-	struct in_device *in_dev = __in_dev_get_rtnl(dev);
-	struct inet6_dev *in6_dev = __in6_dev_get(dev);
 	struct wgpeer *peer;
 	int ret;
 
-	if (in_dev)
-		IN_DEV_CONF_SET(in_dev, SEND_REDIRECTS, 0);
-	if (in6_dev)
-		WRITE_ONCE(in6_dev->cnf.addr_gen_mode, IN6_ADDR_GEN_MODE_NONE);
-
+	wgdev_quiet_ip_config(dev);
 	mutex_lock(&wg->update_lock);
 	ret = wgsock_open(wg, wg->port);
 	if (!ret) {
@@ -72,27 +85,19 @@ static int wgdev_stop(struct net_device *dev)
 	return 0;
 }
 
-static int wgdev_ndo_init(struct net_device *dev)
+/* Leaves wgdev_list as the core unregisters the device (rtnl held). */
+static void wgdev_forget(struct net_device *dev)
 {
-	return wgc_netdev_tstats_init(dev);
-}
-
-static void wgdev_ndo_uninit(struct net_device *dev)
-{
-	struct wgdev *wg = wgdev_of(dev);
-
 	ASSERT_RTNL();
-	list_del_init(&wg->dev_entry);
-	wgc_netdev_tstats_free(dev);
+	list_del_init(&wgdev_of(dev)->dev_entry);
 }
 
 static const struct net_device_ops wgdev_netdev_ops = {
-	.ndo_init = wgdev_ndo_init,
-	.ndo_uninit = wgdev_ndo_uninit,
 	.ndo_open = wgdev_open,
 	.ndo_stop = wgdev_stop,
 	.ndo_start_xmit = wgtx_xmit,
 	.ndo_get_stats64 = dev_get_tstats64,
+	.ndo_uninit = wgdev_forget,
 };
 
 bool wgdev_is_ours(const struct net_device *dev)
@@ -109,19 +114,148 @@ void wgdev_expire_all_current(struct wgdev *wg)
 		wg_keyslots_expire_current(&peer->slots);
 }
 
-/* Frees what newlink built; the inverse order of wgdev_newlink(). */
-static void wgdev_free_state(struct wgdev *wg)
+/*
+ * The parts. Each make() either builds its part whole or leaves nothing
+ * behind; each drop() undoes exactly one successful make().
+ */
+
+static int wgdev_make_stats(struct wgdev *wg)
 {
-	wg_ratelimiter_uninit();
+	return wgc_netdev_tstats_init(wg->dev);
+}
+
+static void wgdev_drop_stats(struct wgdev *wg)
+{
+	wgc_netdev_tstats_free(wg->dev);
+}
+
+static void wgdev_drop_tables(struct wgdev *wg)
+{
+	kvfree(wg->index_table);
+	kvfree(wg->key_table);
+	wg->index_table = NULL;
+	wg->key_table = NULL;
+}
+
+static int wgdev_make_tables(struct wgdev *wg)
+{
+	wg->key_table = wgm_key_table_alloc();
+	wg->index_table = wgm_index_table_alloc();
+	if (wg->key_table && wg->index_table)
+		return 0;
+	wgdev_drop_tables(wg);
+	return -ENOMEM;
+}
+
+static void wgdev_drop_workqueues(struct wgdev *wg)
+{
+	struct workqueue_struct **wqs[] = {
+		&wg->hs_wq, &wg->tx_wq, &wg->crypt_wq
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(wqs); i++) {
+		if (*wqs[i])
+			destroy_workqueue(*wqs[i]);
+		*wqs[i] = NULL;
+	}
+}
+
+/*
+ * crypt_wq runs the per-CPU crypto engines, tx_wq the per-peer senders,
+ * hs_wq the initiations we send (unbound: they may sleep on the identity).
+ */
+static int wgdev_make_workqueues(struct wgdev *wg)
+{
+	const char *name = wg->dev->name;
+
+	wg->crypt_wq = alloc_workqueue("wg-crypt-%s", WQ_CPU_INTENSIVE |
+				       WQ_MEM_RECLAIM | WQ_PERCPU, 0, name);
+	wg->tx_wq = alloc_workqueue("wg-tx-%s", WQ_MEM_RECLAIM | WQ_PERCPU,
+				    0, name);
+	wg->hs_wq = alloc_workqueue("wg-hs-%s", WQ_UNBOUND | WQ_FREEZABLE, 0,
+				    name);
+	if (wg->crypt_wq && wg->tx_wq && wg->hs_wq)
+		return 0;
+	wgdev_drop_workqueues(wg);
+	return -ENOMEM;
+}
+
+static void wgdev_drop_engines(struct wgdev *wg)
+{
 	wgq_engine_free(&wg->handshakes);
 	wgq_engine_free(&wg->decrypt);
 	wgq_engine_free(&wg->encrypt);
-	destroy_workqueue(wg->hs_wq);
-	destroy_workqueue(wg->tx_wq);
-	destroy_workqueue(wg->crypt_wq);
-	kvfree(wg->index_table);
-	kvfree(wg->key_table);
-	wg_identity_wipe(&wg->id);
+}
+
+static int wgdev_make_engines(struct wgdev *wg)
+{
+	const struct {
+		struct wgq_engine *engine;
+		unsigned int depth;
+		wgq_handler_t handler;
+	} spec[] = {
+		{ &wg->encrypt, WG_MAX_QUEUED_PACKETS, wgtx_encrypt_one },
+		{ &wg->decrypt, WG_MAX_QUEUED_PACKETS, wgrx_decrypt_one },
+		{ &wg->handshakes, WG_MAX_QUEUED_HANDSHAKES, wgrx_handshake_one },
+	};
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(spec); i++) {
+		ret = wgq_engine_init(spec[i].engine, wg->crypt_wq,
+				      spec[i].depth, spec[i].handler, wg);
+		if (ret) {
+			while (i--)
+				wgq_engine_free(spec[i].engine);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* The ratelimiter is shared by all devices and counts its users. */
+static int wgdev_make_limiter(struct wgdev *wg)
+{
+	return wg_ratelimiter_init();
+}
+
+static void wgdev_drop_limiter(struct wgdev *wg)
+{
+	wg_ratelimiter_uninit();
+}
+
+static const struct wgdev_part {
+	int (*make)(struct wgdev *wg);
+	void (*drop)(struct wgdev *wg);
+} wgdev_parts[] = {
+	{ wgdev_make_stats, wgdev_drop_stats },
+	{ wgdev_make_tables, wgdev_drop_tables },
+	{ wgdev_make_workqueues, wgdev_drop_workqueues },
+	{ wgdev_make_engines, wgdev_drop_engines },
+	{ wgdev_make_limiter, wgdev_drop_limiter },
+};
+
+/* Drops the first @built parts, last built first. */
+static void wgdev_drop_parts(struct wgdev *wg, unsigned int built)
+{
+	while (built--)
+		wgdev_parts[built].drop(wg);
+}
+
+static int wgdev_make_parts(struct wgdev *wg)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(wgdev_parts); i++) {
+		ret = wgdev_parts[i].make(wg);
+		if (ret) {
+			wgdev_drop_parts(wg, i);
+			return ret;
+		}
+	}
+	return 0;
 }
 
 static void wgdev_destruct(struct net_device *dev)
@@ -136,49 +270,76 @@ static void wgdev_destruct(struct net_device *dev)
 	/* Packets of removed peers may still sit in the rings. */
 	flush_workqueue(wg->crypt_wq);
 	rcu_barrier();
-	wgdev_free_state(wg);
+	wgdev_drop_parts(wg, ARRAY_SIZE(wgdev_parts));
+	wg_identity_wipe(&wg->id);
 	mutex_destroy(&wg->sock_lock);
 	mutex_destroy(&wg->update_lock);
 }
 
-static void wgdev_setup(struct net_device *dev)
+/*
+ * A layer-3 point-to-point link: no link-layer header or address, no ARP,
+ * no qdisc, and lockless transmit (peers serialise on their own queues).
+ */
+static void wgdev_setup_link_layer(struct net_device *dev)
 {
-	const netdev_features_t feats = NETIF_F_SG | NETIF_F_HW_CSUM |
-		NETIF_F_RXCSUM | NETIF_F_HIGHDMA | NETIF_F_GSO |
-		NETIF_F_GSO_SOFTWARE;
-	struct wgdev *wg = wgdev_of(dev);
-
-	memset(wg, 0, sizeof(*wg));
-	dev->netdev_ops = &wgdev_netdev_ops;
-	dev->header_ops = &ip_tunnel_header_ops;
-	dev->hard_header_len = 0;
-	dev->addr_len = 0;
-	dev->needed_headroom = LL_MAX_HEADER + sizeof(struct ipv6hdr) +
-			       sizeof(struct udphdr) + WG_DATA_OVERHEAD;
-	dev->needed_tailroom = WG_PADDING_MULTIPLE + WG_AEAD_TAG_LEN;
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;
+	dev->header_ops = &ip_tunnel_header_ops;
+	dev->hard_header_len = 0;
+	dev->addr_len = 0;
 	wgc_netdev_set_lltx(dev);
-	dev->features |= feats;
-	dev->hw_features |= feats;
-	dev->hw_enc_features |= feats;
+}
+
+/*
+ * Room for the outer headers in front and for padding plus the
+ * authentication tag behind; an MTU whose padded, encapsulated size still
+ * fits an int.
+ */
+static void wgdev_setup_sizes(struct net_device *dev)
+{
+	dev->needed_headroom = LL_MAX_HEADER + WGDEV_OUTER_LEN +
+			       WG_DATA_OVERHEAD;
+	dev->needed_tailroom = WG_PADDING_MULTIPLE + WG_AEAD_TAG_LEN;
 	dev->mtu = WG_DEFAULT_MTU;
 	dev->min_mtu = 0;
 	dev->max_mtu = round_down(INT_MAX, WG_PADDING_MULTIPLE) -
-		       (sizeof(struct ipv6hdr) + sizeof(struct udphdr) +
-			WG_DATA_OVERHEAD);
-	dev->needs_free_netdev = true;
-	SET_NETDEV_DEVTYPE(dev, &wgdev_type);
-	netif_keep_dst(dev);
+		       (WGDEV_OUTER_LEN + WG_DATA_OVERHEAD);
+}
+
+/* Checksums are computed in software before encryption; GSO is split. */
+static void wgdev_setup_offloads(struct net_device *dev)
+{
+	const netdev_features_t offloads = NETIF_F_SG | NETIF_F_HW_CSUM |
+		NETIF_F_RXCSUM | NETIF_F_HIGHDMA | NETIF_F_GSO |
+		NETIF_F_GSO_SOFTWARE;
+
+	dev->features |= offloads;
+	dev->hw_features |= offloads;
+	dev->hw_enc_features |= offloads;
+}
+
+static void wgdev_setup(struct net_device *dev)
+{
+	struct wgdev *wg = wgdev_of(dev);
+
+	memset(wg, 0, sizeof(*wg));
 	wg->dev = dev;
+	dev->netdev_ops = &wgdev_netdev_ops;
+	SET_NETDEV_DEVTYPE(dev, &wgdev_type);
+	wgdev_setup_link_layer(dev);
+	wgdev_setup_sizes(dev);
+	wgdev_setup_offloads(dev);
+	/* Keep the route on the skb: send.c reads its MTU. */
+	netif_keep_dst(dev);
+	dev->needs_free_netdev = true;
 }
 
 static int wgdev_newlink_impl(struct net *link_net, struct net_device *dev,
 			      struct netlink_ext_ack *extack)
 {
 	struct wgdev *wg = wgdev_of(dev);
-	int ret = -ENOMEM;
+	int ret;
 
 	wg->dev = dev;
 	wg->sock_net = link_net;
@@ -189,69 +350,18 @@ static int wgdev_newlink_impl(struct net *link_net, struct net_device *dev,
 	wg_identity_init(&wg->id);
 	aip_init(&wg->aips, &wg->update_lock);
 
-	wg->key_table = wgm_key_table_alloc();
-	if (!wg->key_table)
-		goto err;
-	wg->index_table = wgm_index_table_alloc();
-	if (!wg->index_table)
-		goto err_free_keys;
-	wg->crypt_wq = alloc_workqueue("wg-crypt-%s", WQ_CPU_INTENSIVE |
-				       WQ_MEM_RECLAIM | WQ_PERCPU, 0,
-				       dev->name);
-	if (!wg->crypt_wq)
-		goto err_free_index;
-	wg->tx_wq = alloc_workqueue("wg-tx-%s", WQ_MEM_RECLAIM | WQ_PERCPU,
-				    0, dev->name);
-	if (!wg->tx_wq)
-		goto err_free_crypt_wq;
-	wg->hs_wq = alloc_workqueue("wg-hs-%s", WQ_UNBOUND | WQ_FREEZABLE, 0,
-				    dev->name);
-	if (!wg->hs_wq)
-		goto err_free_tx_wq;
-	ret = wgq_engine_init(&wg->encrypt, wg->crypt_wq, WG_MAX_QUEUED_PACKETS,
-			      wgtx_encrypt_one, wg);
+	ret = wgdev_make_parts(wg);
 	if (ret)
-		goto err_free_hs_wq;
-	ret = wgq_engine_init(&wg->decrypt, wg->crypt_wq, WG_MAX_QUEUED_PACKETS,
-			      wgrx_decrypt_one, wg);
-	if (ret)
-		goto err_free_encrypt;
-	ret = wgq_engine_init(&wg->handshakes, wg->crypt_wq,
-			      WG_MAX_QUEUED_HANDSHAKES, wgrx_handshake_one, wg);
-	if (ret)
-		goto err_free_decrypt;
-	ret = wg_ratelimiter_init();
-	if (ret)
-		goto err_free_handshakes;
-
+		return ret;
 	ret = register_netdevice(dev);
-	if (ret)
-		goto err_uninit_ratelimiter;
+	if (ret) {
+		wgdev_drop_parts(wg, ARRAY_SIZE(wgdev_parts));
+		return ret;
+	}
 	/* Only now: a failed register must not run the destructor. */
 	dev->priv_destructor = wgdev_destruct;
 	list_add(&wg->dev_entry, &wgdev_list);
 	return 0;
-
-err_uninit_ratelimiter:
-	wg_ratelimiter_uninit();
-err_free_handshakes:
-	wgq_engine_free(&wg->handshakes);
-err_free_decrypt:
-	wgq_engine_free(&wg->decrypt);
-err_free_encrypt:
-	wgq_engine_free(&wg->encrypt);
-err_free_hs_wq:
-	destroy_workqueue(wg->hs_wq);
-err_free_tx_wq:
-	destroy_workqueue(wg->tx_wq);
-err_free_crypt_wq:
-	destroy_workqueue(wg->crypt_wq);
-err_free_index:
-	kvfree(wg->index_table);
-err_free_keys:
-	kvfree(wg->key_table);
-err:
-	return ret;
 }
 
 WGC_RTNL_NEWLINK(wgdev_newlink, wgdev_newlink_impl)
@@ -291,25 +401,23 @@ static struct pernet_operations wgdev_net_ops = {
 	.pre_exit = wgdev_net_pre_exit,
 };
 
-int wgdev_register(void)
+int wgdev_net_hook_add(void)
 {
-	int ret;
-
-	ret = register_pernet_device(&wgdev_net_ops);
-	if (ret)
-		return ret;
-	ret = rtnl_link_register(&wgdev_link_ops);
-	if (ret)
-		goto err_pernet;
-	return 0;
-
-err_pernet:
-	unregister_pernet_device(&wgdev_net_ops);
-	return ret;
+	return register_pernet_device(&wgdev_net_ops);
 }
 
-void wgdev_unregister(void)
+void wgdev_net_hook_remove(void)
+{
+	unregister_pernet_device(&wgdev_net_ops);
+}
+
+int wgdev_link_kind_add(void)
+{
+	return rtnl_link_register(&wgdev_link_ops);
+}
+
+/* Deletes every wireguard device of every namespace. */
+void wgdev_link_kind_remove(void)
 {
 	rtnl_link_unregister(&wgdev_link_ops);
-	unregister_pernet_device(&wgdev_net_ops);
 }

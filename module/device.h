@@ -77,8 +77,11 @@ static inline struct wgdev *wgdev_of(struct net_device *dev)
 	return netdev_priv(dev);
 }
 
-int wgdev_register(void);
-void wgdev_unregister(void);
+/* Module load and unload (main.c): the pernet hook and the link kind. */
+int wgdev_net_hook_add(void);
+void wgdev_net_hook_remove(void);
+int wgdev_link_kind_add(void);
+void wgdev_link_kind_remove(void);
 /* Is @dev one of ours? */
 bool wgdev_is_ours(const struct net_device *dev);
 

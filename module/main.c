@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Module entry and exit: self-tests (WG_DEBUG builds), then the rtnl link
- * kind, the pernet hook and the generic netlink family. Exit unregisters
- * in reverse order; unregistering the link kind deletes every device.
+ * Module entry and exit: self-tests (WG_DEBUG builds), then the pernet
+ * hook, the rtnl link kind and the generic netlink family, from one table.
+ * Exit unregisters in reverse order; removing the link kind deletes every
+ * device.
  * No locking of its own.
  */
 
@@ -41,30 +42,50 @@ static inline bool wgm_selftests(void)
 }
 #endif
 
+/*
+ * What the module registers, in order; unloading, or a failed load, takes
+ * them down in reverse. Removing the link kind deletes every device, so it
+ * goes before the pernet hook those devices rely on.
+ */
+static const struct wgm_registration {
+	const char *what;
+	int (*add)(void);
+	void (*remove)(void);
+} wgm_registrations[] = {
+	{ "pernet hook", wgdev_net_hook_add, wgdev_net_hook_remove },
+	{ "link kind", wgdev_link_kind_add, wgdev_link_kind_remove },
+	{ "generic netlink family", wgnl_family_add, wgnl_family_remove },
+};
+
+static void wgm_remove_first(unsigned int n)
+{
+	while (n--)
+		wgm_registrations[n].remove();
+}
+
 static int __init wgm_init(void)
 {
+	unsigned int i;
 	int ret;
 
 	if (!wgm_selftests())
 		return -ENOTRECOVERABLE;
-	ret = wgdev_register();
-	if (ret)
-		return ret;
-	ret = wgnl_register();
-	if (ret)
-		goto err_device;
+	for (i = 0; i < ARRAY_SIZE(wgm_registrations); i++) {
+		ret = wgm_registrations[i].add();
+		if (ret) {
+			pr_err("wireguard: cannot register the %s: %d\n",
+			       wgm_registrations[i].what, ret);
+			wgm_remove_first(i);
+			return ret;
+		}
+	}
 	pr_info("wireguard: WireGuard (wgcompat) " WGM_VERSION " loaded\n");
 	return 0;
-
-err_device:
-	wgdev_unregister();
-	return ret;
 }
 
 static void __exit wgm_exit(void)
 {
-	wgnl_unregister();
-	wgdev_unregister();
+	wgm_remove_first(ARRAY_SIZE(wgm_registrations));
 	rcu_barrier();
 }
 

@@ -24,36 +24,44 @@
 
 static struct genl_family wgnl_family;
 
+/*
+ * Attribute policies, as uapi/wireguard.h documents them: a fixed-size
+ * type, a key of exactly WG_KEY_LEN bytes, or a buffer of at least some
+ * length.
+ */
+#define WGNL_TYPE(t)	{ .type = (t) }
+#define WGNL_KEY	NLA_POLICY_EXACT_LEN(WG_KEY_LEN)
+
 static const struct nla_policy wgnl_device_policy[WGDEVICE_A_MAX + 1] = {
-	[WGDEVICE_A_IFINDEX] = { .type = NLA_U32 },
+	[WGDEVICE_A_IFINDEX] = WGNL_TYPE(NLA_U32),
 	[WGDEVICE_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[WGDEVICE_A_PRIVATE_KEY] = NLA_POLICY_EXACT_LEN(WG_KEY_LEN),
-	[WGDEVICE_A_PUBLIC_KEY] = NLA_POLICY_EXACT_LEN(WG_KEY_LEN),
-	[WGDEVICE_A_FLAGS] = { .type = NLA_U32 },
-	[WGDEVICE_A_LISTEN_PORT] = { .type = NLA_U16 },
-	[WGDEVICE_A_FWMARK] = { .type = NLA_U32 },
-	[WGDEVICE_A_PEERS] = { .type = NLA_NESTED },
+	[WGDEVICE_A_PRIVATE_KEY] = WGNL_KEY,
+	[WGDEVICE_A_PUBLIC_KEY] = WGNL_KEY,
+	[WGDEVICE_A_FLAGS] = WGNL_TYPE(NLA_U32),
+	[WGDEVICE_A_LISTEN_PORT] = WGNL_TYPE(NLA_U16),
+	[WGDEVICE_A_FWMARK] = WGNL_TYPE(NLA_U32),
+	[WGDEVICE_A_PEERS] = WGNL_TYPE(NLA_NESTED),
 };
 
 static const struct nla_policy wgnl_peer_policy[WGPEER_A_MAX + 1] = {
-	[WGPEER_A_PUBLIC_KEY] = NLA_POLICY_EXACT_LEN(WG_KEY_LEN),
-	[WGPEER_A_PRESHARED_KEY] = NLA_POLICY_EXACT_LEN(WG_KEY_LEN),
-	[WGPEER_A_FLAGS] = { .type = NLA_U32 },
+	[WGPEER_A_PUBLIC_KEY] = WGNL_KEY,
+	[WGPEER_A_PRESHARED_KEY] = WGNL_KEY,
+	[WGPEER_A_FLAGS] = WGNL_TYPE(NLA_U32),
 	[WGPEER_A_ENDPOINT] = NLA_POLICY_MIN_LEN(sizeof(struct sockaddr)),
-	[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL] = { .type = NLA_U16 },
+	[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL] = WGNL_TYPE(NLA_U16),
 	[WGPEER_A_LAST_HANDSHAKE_TIME] =
 		NLA_POLICY_EXACT_LEN(sizeof(struct __kernel_timespec)),
-	[WGPEER_A_RX_BYTES] = { .type = NLA_U64 },
-	[WGPEER_A_TX_BYTES] = { .type = NLA_U64 },
-	[WGPEER_A_ALLOWEDIPS] = { .type = NLA_NESTED },
-	[WGPEER_A_PROTOCOL_VERSION] = { .type = NLA_U32 },
+	[WGPEER_A_RX_BYTES] = WGNL_TYPE(NLA_U64),
+	[WGPEER_A_TX_BYTES] = WGNL_TYPE(NLA_U64),
+	[WGPEER_A_ALLOWEDIPS] = WGNL_TYPE(NLA_NESTED),
+	[WGPEER_A_PROTOCOL_VERSION] = WGNL_TYPE(NLA_U32),
 };
 
 static const struct nla_policy wgnl_aip_policy[WGALLOWEDIP_A_MAX + 1] = {
-	[WGALLOWEDIP_A_FAMILY] = { .type = NLA_U16 },
+	[WGALLOWEDIP_A_FAMILY] = WGNL_TYPE(NLA_U16),
 	[WGALLOWEDIP_A_IPADDR] = NLA_POLICY_MIN_LEN(sizeof(struct in_addr)),
-	[WGALLOWEDIP_A_CIDR_MASK] = { .type = NLA_U8 },
-	[WGALLOWEDIP_A_FLAGS] = { .type = NLA_U32 },
+	[WGALLOWEDIP_A_CIDR_MASK] = WGNL_TYPE(NLA_U8),
+	[WGALLOWEDIP_A_FLAGS] = WGNL_TYPE(NLA_U32),
 };
 
 /* Exactly one of IFINDEX and IFNAME names a wireguard device of @net. */
@@ -578,38 +586,33 @@ out:
 	return ret;
 }
 
+/* Both commands need CAP_NET_ADMIN in the device's user namespace. */
 static const struct genl_ops wgnl_ops[] = {
-	{
-		.cmd = WG_CMD_GET_DEVICE,
-		.start = wgnl_get_start,
-		.dumpit = wgnl_get_dump,
-		.done = wgnl_get_done,
-		.flags = GENL_UNS_ADMIN_PERM,
-	}, {
-		.cmd = WG_CMD_SET_DEVICE,
-		.doit = wgnl_set_device,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
+	{ .cmd = WG_CMD_GET_DEVICE, .flags = GENL_UNS_ADMIN_PERM,
+	  .start = wgnl_get_start, .dumpit = wgnl_get_dump,
+	  .done = wgnl_get_done },
+	{ .cmd = WG_CMD_SET_DEVICE, .flags = GENL_UNS_ADMIN_PERM,
+	  .doit = wgnl_set_device },
 };
 
 static struct genl_family wgnl_family __ro_after_init = {
+	.name = WG_GENL_NAME,
+	.version = WG_GENL_VERSION,
+	.module = THIS_MODULE,
+	.netnsok = true,
+	.maxattr = ARRAY_SIZE(wgnl_device_policy) - 1,
+	.policy = wgnl_device_policy,
 	.ops = wgnl_ops,
 	.n_ops = ARRAY_SIZE(wgnl_ops),
 	WGC_GENL_RESV_START_OP(WG_CMD_SET_DEVICE + 1)
-	.name = WG_GENL_NAME,
-	.version = WG_GENL_VERSION,
-	.maxattr = WGDEVICE_A_MAX,
-	.policy = wgnl_device_policy,
-	.module = THIS_MODULE,
-	.netnsok = true,
 };
 
-int wgnl_register(void)
+int wgnl_family_add(void)
 {
 	return genl_register_family(&wgnl_family);
 }
 
-void wgnl_unregister(void)
+void wgnl_family_remove(void)
 {
 	genl_unregister_family(&wgnl_family);
 }

@@ -10,7 +10,7 @@
 #ifndef WGM_NETLINK_H
 #define WGM_NETLINK_H
 
-int wgnl_register(void);
-void wgnl_unregister(void);
+int wgnl_family_add(void);
+void wgnl_family_remove(void);
 
 #endif /* WGM_NETLINK_H */

@@ -172,14 +172,64 @@ static void wgtx_unreachable(struct sk_buff *skb)
 				0);
 }
 
+/*
+ * Moves what @skb carries onto @out as the packets to encrypt: one per GSO
+ * segment, each remembering the route's @mtu and the inner ECN bits, none
+ * holding a route any more. Consumes @skb, or returns false and leaves it.
+ */
+static bool wgtx_split(struct sk_buff *skb, unsigned int mtu,
+		       struct sk_buff_head *out)
+{
+	struct sk_buff *next;
+
+	if (skb_is_gso(skb)) {
+		struct sk_buff *segs = skb_gso_segment(skb, 0);
+
+		if (IS_ERR_OR_NULL(segs))
+			return false;
+		consume_skb(skb);
+		skb = segs;
+	}
+	while (skb) {
+		next = skb->next;
+		skb_mark_not_on_list(skb);
+		skb_dst_drop(skb);
+		wgcb(skb)->kp = NULL;
+		wgcb(skb)->mtu = mtu;
+		wgcb(skb)->ds = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
+		__skb_queue_tail(out, skb);
+		skb = next;
+	}
+	return true;
+}
+
+/* Appends @packets to what waits on @peer, then lets the sender run. */
+static void wgtx_stage(struct wgpeer *peer, struct sk_buff_head *packets)
+{
+	spin_lock_bh(&peer->staged.lock);
+	skb_queue_splice_tail(packets, &peer->staged);
+	wgtx_trim_staged(peer);
+	spin_unlock_bh(&peer->staged.lock);
+	wgtx_flush_staged(peer);
+}
+
+/*
+ * ndo_start_xmit: find the peer by destination, split and stage the
+ * packets on it, and let its sender encrypt them once a keypair exists.
+ * Packets nobody can take answer with ICMP unreachable.
+ */
 netdev_tx_t wgtx_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct wgdev *wg = wgdev_of(dev);
-	struct sk_buff *segs, *seg, *next;
-	struct sk_buff_head list;
+	struct sk_buff_head staged;
 	struct wgpeer *peer;
 	unsigned int mtu;
 
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		DEV_STATS_INC(dev, tx_dropped);
+		return NETDEV_TX_OK;
+	}
 	if (unlikely(!pskb_network_may_pull(skb, 1)))
 		goto err;
 	skb->protocol = ip_tunnel_parse_protocol(skb);
@@ -197,40 +247,20 @@ netdev_tx_t wgtx_xmit(struct sk_buff *skb, struct net_device *dev)
 		/* -EDESTADDRREQ */
 		net_dbg_ratelimited("%s: peer %llu has no endpoint\n",
 				    dev->name, peer->serial);
-		goto err_peer;
+		wgpeer_put(peer);
+		goto err_icmp;
 	}
 
 	mtu = skb_valid_dst(skb) ? dst_mtu(skb_dst(skb)) : dev->mtu;
-	__skb_queue_head_init(&list);
-	if (skb_is_gso(skb)) {
-		segs = skb_gso_segment(skb, 0);
-		if (IS_ERR(segs))
-			goto err_peer;
-		dev_kfree_skb(skb);
-		skb = segs;
+	__skb_queue_head_init(&staged);
+	if (unlikely(!wgtx_split(skb, mtu, &staged))) {
+		wgpeer_put(peer);
+		goto err;
 	}
-	skb_list_walk_safe(skb, seg, next) {
-		skb_mark_not_on_list(seg);
-		seg = skb_share_check(seg, GFP_ATOMIC);
-		if (unlikely(!seg))
-			continue;
-		wgcb(seg)->mtu = mtu;
-		wgcb(seg)->ds = ip_tunnel_ecn_encap(0, ip_hdr(seg), seg);
-		wgcb(seg)->kp = NULL;
-		skb_dst_drop(seg);
-		__skb_queue_tail(&list, seg);
-	}
-
-	spin_lock_bh(&peer->staged.lock);
-	skb_queue_splice_tail(&list, &peer->staged);
-	wgtx_trim_staged(peer);
-	spin_unlock_bh(&peer->staged.lock);
-	wgtx_flush_staged(peer);
+	wgtx_stage(peer, &staged);
 	wgpeer_put(peer);
 	return NETDEV_TX_OK;
 
-err_peer:
-	wgpeer_put(peer);
 err_icmp:
 	wgtx_unreachable(skb);
 err:

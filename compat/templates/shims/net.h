@@ -27,7 +27,7 @@ static inline void wgc_netdev_set_lltx(struct net_device *dev)
 #endif
 }
 
-/* Per-CPU tx/rx counters: call from ndo_init and ndo_uninit. */
+/* Per-CPU tx/rx counters: before register_netdevice, and freed after unregistering. */
 static inline int wgc_netdev_tstats_init(struct net_device *dev)
 {
 #if WGC_HAVE_NETDEV_PCPU_STAT_TSTATS
