@@ -6,9 +6,11 @@
     guest_udp.py flood HOST PORT PUBKEY_B64 COUNT SECONDS
         send COUNT handshake initiations with a valid mac1 for PUBKEY (garbage inside),
         then listen SECONDS for answers; print sent=N cookie_replies=N other=N
-    guest_udp.py relay LISTEN_PORT TARGET_PORT
+    guest_udp.py relay LISTEN_PORT TARGET_PORT [twice|forge]
         forward datagrams between the first client of 127.0.0.1:LISTEN_PORT and
-        127.0.0.1:TARGET_PORT, sending every datagram twice (a replaying middlebox)
+        127.0.0.1:TARGET_PORT; "twice" (the default) sends every datagram twice (a replaying
+        middlebox); "forge" sends the target, ahead of each data message, two copies whose
+        counter is moved far ahead (unauthentic: the counter is part of the nonce)
 """
 
 from __future__ import annotations
@@ -85,18 +87,30 @@ def flood(host: str, port: int, pubkey_b64: str, count: int, seconds: float) -> 
     print(f"sent={sent} cookie_replies={cookies} other={other}")
 
 
-def relay(listen_port: int, target_port: int) -> None:
+def forged_copies(data: bytes) -> list[bytes]:
+    """For a data message (type 4): copies with the counter 2**40 ahead and at 2**64 - 1."""
+    if len(data) < 32 or data[0] != 4:
+        return []
+    (counter,) = struct.unpack_from("<Q", data, 8)
+    return [data[:8] + struct.pack("<Q", c % 2**64) + data[16:] for c in (counter + 2**40, 2**64 - 1)]
+
+
+def relay(listen_port: int, target_port: int, mode: str = "twice") -> None:
     front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     front.bind(("127.0.0.1", listen_port))
     back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     back.connect(("127.0.0.1", target_port))
+    copies = 2 if mode == "twice" else 1
     client = None
     print("relaying", flush=True)
     while True:
         ready, _, _ = select.select([front, back], [], [])
         if front in ready:
             data, client = front.recvfrom(65535)
-            for _ in range(2):
+            if mode == "forge":
+                for forged in forged_copies(data):
+                    back.send(forged)
+            for _ in range(copies):
                 back.send(data)
         if back in ready:
             try:
@@ -104,7 +118,7 @@ def relay(listen_port: int, target_port: int) -> None:
             except ConnectionRefusedError:
                 continue
             if client is not None:
-                for _ in range(2):
+                for _ in range(copies):
                     front.sendto(data, client)
 
 
@@ -115,7 +129,7 @@ def main() -> int:
     elif mode == "flood":
         flood(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), float(sys.argv[6]))
     elif mode == "relay":
-        relay(int(sys.argv[2]), int(sys.argv[3]))
+        relay(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "twice")
     else:
         print(f"unknown mode {mode}", file=sys.stderr)
         return 2

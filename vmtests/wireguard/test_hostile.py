@@ -8,6 +8,8 @@
 
 For the replay test A reaches B through a relay in outer that sends every
 datagram twice:   A :10001 -> relay 127.0.0.1:10050 (x2) -> B :10002 (and back, x2)
+For the forged-counter test the relay puts two forged copies of each data message
+(counter +2^40 and 2^64-1) in front of the genuine one on the way to B.
 
 Message sizes (facts §1.2): initiation 148, response 92, cookie reply 64, data >= 32.
 """
@@ -75,14 +77,19 @@ def test_malformed_messages_are_dropped_without_state_change(topo: Topology) -> 
     assert p.wb.peer(p.wa).endpoint == p.endpoint_a
 
 
-def test_replayed_packets_are_dropped(topo: Topology) -> None:
+def relay_between(topo: Topology, mode: str, relay_port: int = 10050):
+    """Two peers whose A reaches B only through a relay in ``outer`` running in ``mode``."""
     p = two_peers(topo, connect=False)
     tool = put_tools(topo)
-    relay_port = 10050
-    p.outer.spawn(f"python3 {tool} relay {relay_port} {p.port_b}")
+    p.outer.spawn(f"python3 {tool} relay {relay_port} {p.port_b} {mode}")
     wait_until(lambda: str(relay_port) in p.outer.sh("ss -Hlun"), 30, "the relay to listen")
     p.wa.add_peer(p.wb, [f"{Pair.B4}/32"], endpoint=p.endpoint(relay_port))
     p.wb.add_peer(p.wa, [f"{Pair.A4}/32"], endpoint=p.endpoint_a)
+    return p
+
+
+def test_replayed_packets_are_dropped(topo: Topology) -> None:
+    p = relay_between(topo, "twice")
     res = p.a.ping_ok(Pair.B4, count=10, interval=0.2, wait=10)
     assert "duplicates" not in res.output, f"a replayed packet was delivered:\n{res.output}"
     # each side counted every message once: the second copies were refused
@@ -91,6 +98,15 @@ def test_replayed_packets_are_dropped(topo: Topology) -> None:
     assert a_rx == 92 + 10 * 128, f"A received {a_rx} bytes"
     assert b_tx == 92 + 10 * 128, f"B sent {b_tx} bytes"
     assert b_rx in (148 + 10 * 128, 148 + 10 * 128 + 32), f"B received {b_rx} bytes"
+
+
+def test_forged_far_future_counters_neither_count_nor_move_the_replay_window(topo: Topology) -> None:
+    p = relay_between(topo, "forge")
+    # Were a forged counter accepted into the window before authentication, every genuine
+    # packet after it would be "too old" and the pings would go unanswered.
+    p.a.ping_ok(Pair.B4, count=10, interval=0.2, wait=10)
+    b_rx, _ = p.wb.transfer()[p.wa.public_key]
+    assert b_rx in (148 + 10 * 128, 148 + 10 * 128 + 32), f"B counted {b_rx} received bytes: forged ones too"
 
 
 def test_handshake_flood_gets_cookie_replies_and_the_real_peer_still_connects(topo: Topology) -> None:
