@@ -145,23 +145,27 @@ def smoke(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", cry
     raise Exit(code=run_smoke(_selection(kernel, kernel_src, kernel_dir, config), crypto=crypto))
 
 
-@task(help={"all": "also remove downloads, extracted sources and ccache"})
+@task(help={"all": "also remove downloads, extracted sources and ccache",
+            "stale": "only superseded or unfinished kernel and module builds",
+            "dry-run": "with --stale: list what would go and why, remove nothing"})
 @user_errors
-def clean(c, all=False):
-    """Remove build outputs (kernels, modules, initramfs, logs); keep downloads unless --all."""
+def clean(c, all=False, stale=False, dry_run=False):
+    """Remove build outputs (kernels, modules, initramfs, logs); keep downloads unless --all.
+    With --stale only superseded and unfinished kernel and module builds (--dry-run: list them)."""
     import shutil
 
-    from wgcompat import paths
+    from wgcompat import cache_gc
 
-    root = paths.cache_root()
-    doomed = [paths.kernels_dir(), paths.modules_dir(), paths.initramfs_dir(), paths.logs_dir(),
-              root / "compat", root / "compat-out", paths.REPO / "reports"]
-    if all:
-        doomed += [paths.downloads_dir(), paths.sources_dir(), root / "apt", root / "ccache"]
-    for d in doomed:
-        if d.exists():
-            print(f"removing {d}")
-            shutil.rmtree(d)
+    if stale:
+        removed = cache_gc.remove_stale(dry_run=dry_run)
+        for entry, size in removed:
+            print(f"{'would remove' if dry_run else 'removed'} {entry.path} ({size / 2**20:.0f} MiB): {entry.why}")
+        total = sum(size for _, size in removed) / 2**30
+        print(f"{len(removed)} stale builds, {total:.1f} GiB{' (dry run)' if dry_run else ''}")
+        return
+    for d in cache_gc.everything(downloads_too=all):
+        print(f"removing {d}")
+        shutil.rmtree(d)
 
 
 @task(help={"k": "only tests matching this pytest -k expression"})

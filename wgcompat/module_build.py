@@ -98,6 +98,7 @@ def build_module(request: ModuleBuildRequest, progress=lambda _: None) -> Module
         marker = out / MARKER
         if marker.is_file():
             built = _from_marker(json.loads(marker.read_text()))
+            marker.touch()  # last use, for `invoke clean --stale`
             if built.warnings and request.strict:
                 raise _warnings_error(built)
             return built

@@ -168,6 +168,7 @@ def build_kernel(request: KernelBuildRequest, progress: Progress = lambda _: Non
     with build_lock(root / f"{key}.lock", f"kernel {key}"):
         if marker.is_file():
             kb = KernelBuild.from_json(json.loads(marker.read_text()))
+            marker.touch()  # last use, for `invoke clean --stale`
             return KernelBuild(**{**kb.__dict__, "cached": True})
         check_build_tools()
         if build_dir.exists():

@@ -1,0 +1,148 @@
+"""Cleaning the cache: everything (``invoke clean``) or only what is stale (``--stale``).
+
+Kernel builds are keyed by release, flavour and a hash of what went into them
+(``<release>-<flavour>-<hash>``), module builds by kernel build, crypto, debug and a
+digest of module/ and compat/ (``<kernel build>-<crypto>[-debug]-<digest>``). Every
+change to kconfigs/ or module/ therefore leaves the previous build behind. Stale:
+
+- a kernel build superseded by a newer finished one of the same release and flavour;
+- a module build whose kernel build (one the harness built) is gone, or older than the
+  newest ``KEEP_MODULES`` finished ones of the same kernel, crypto and debug setting;
+- any build folder without its marker (unfinished or from an older layout).
+
+"Newest" is the marker's time, which a build reuse refreshes. A build whose lock another
+process holds is never touched.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from wgcompat import paths
+from wgcompat.kernel.build import MARKER as KERNEL_MARKER
+from wgcompat.module_build import MARKER as MODULE_MARKER
+
+KEEP_MODULES = 3
+KERNEL_NAME = re.compile(r"^(?P<group>.+-(?:normal|debug))-[0-9a-f]{12}$")
+MODULE_NAME = re.compile(r"^(?P<kernel>.+)-(?P<setting>(?:auto|bundled)(?:-debug)?)-[0-9a-f]{12}$")
+
+
+@dataclass(frozen=True)
+class Stale:
+    path: Path
+    why: str
+
+
+def _lock_of(folder: Path) -> Path:
+    return folder.with_name(folder.name + ".lock")
+
+
+def _locked(folder: Path) -> bool:
+    """Does another process hold this build's lock right now?"""
+    lock = _lock_of(folder)
+    if not lock.exists():
+        return False
+    fd = os.open(lock, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing releases a lock we got
+    return False
+
+
+def _finished_at(folder: Path, marker: str) -> float | None:
+    try:
+        return (folder / marker).stat().st_mtime
+    except OSError:
+        return None
+
+
+def _folders(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
+def stale_kernel_builds(root: Path) -> list[Stale]:
+    groups: dict[str, list[tuple[float, Path]]] = defaultdict(list)
+    out: list[Stale] = []
+    for folder in _folders(root):
+        m = KERNEL_NAME.match(folder.name)
+        done = _finished_at(folder, KERNEL_MARKER)
+        if m is None or done is None:
+            out.append(Stale(folder, "unfinished or an older layout (no build marker)"))
+        else:
+            groups[m["group"]].append((done, folder))
+    for group, builds in groups.items():
+        builds.sort(reverse=True)
+        out += [Stale(folder, f"superseded by {builds[0][1].name}") for _, folder in builds[1:]]
+    return out
+
+
+def stale_module_builds(root: Path, kernels: Path, removed: frozenset[str] = frozenset()) -> list[Stale]:
+    """``removed``: names of kernel builds this same pass removes."""
+    groups: dict[tuple[str, str], list[tuple[float, Path]]] = defaultdict(list)
+    out: list[Stale] = []
+    for folder in _folders(root):
+        m = MODULE_NAME.match(folder.name)
+        done = _finished_at(folder, MODULE_MARKER)
+        if m is None or done is None:
+            out.append(Stale(folder, "unfinished or an older layout (no build marker)"))
+        elif KERNEL_NAME.match(m["kernel"]) and (
+                m["kernel"] in removed or not (kernels / m["kernel"] / KERNEL_MARKER).is_file()):
+            out.append(Stale(folder, f"its kernel build {m['kernel']} is gone"))
+        else:
+            groups[(m["kernel"], m["setting"])].append((done, folder))
+    for builds in groups.values():
+        builds.sort(reverse=True)
+        out += [Stale(folder, f"older than the newest {KEEP_MODULES} of its kernel")
+                for _, folder in builds[KEEP_MODULES:]]
+    return out
+
+
+def stale_entries() -> list[Stale]:
+    """What ``invoke clean --stale`` removes, with the reason for each; locked builds left out."""
+    kernels = paths.kernels_dir()
+    doomed = stale_kernel_builds(kernels)
+    doomed += stale_module_builds(paths.modules_dir(), kernels, frozenset(s.path.name for s in doomed))
+    return [s for s in doomed if not _locked(s.path)]
+
+
+def _size(path: Path) -> int:
+    total = 0
+    for dirpath, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, f)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def remove_stale(dry_run: bool = False) -> list[tuple[Stale, int]]:
+    """Removes the stale builds (and their lock files); returns each with its size in bytes."""
+    removed = []
+    for s in stale_entries():
+        size = _size(s.path)
+        if not dry_run:
+            shutil.rmtree(s.path, ignore_errors=True)
+            _lock_of(s.path).unlink(missing_ok=True)
+        removed.append((s, size))
+    return removed
+
+
+def everything(downloads_too: bool) -> list[Path]:
+    """The folders ``invoke clean`` removes: build outputs, and with ``downloads_too`` the
+    downloads, unpacked sources, apt state and ccache."""
+    root = paths.cache_root()
+    doomed = [paths.kernels_dir(), paths.modules_dir(), paths.initramfs_dir(), paths.logs_dir(),
+              root / "compat", root / "compat-out", paths.REPO / "reports"]
+    if downloads_too:
+        doomed += [paths.downloads_dir(), paths.sources_dir(), root / "apt", root / "ccache"]
+    return [d for d in doomed if d.exists()]
