@@ -20,7 +20,7 @@ import fcntl
 import os
 import re
 import shutil
-from collections import defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,40 +69,45 @@ def _folders(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
 
 
-def stale_kernel_builds(root: Path) -> list[Stale]:
-    groups: dict[str, list[tuple[float, Path]]] = defaultdict(list)
-    out: list[Stale] = []
+def _sort_builds(root: Path, name: re.Pattern[str], marker: str) -> tuple[list[Stale], list[tuple[re.Match[str], Path]]]:
+    """Folders without a marker or a name of ``name``'s form (stale), and the others,
+    most recently used first."""
+    unfinished: list[Stale] = []
+    dated: list[tuple[float, re.Match[str], Path]] = []
     for folder in _folders(root):
-        m = KERNEL_NAME.match(folder.name)
-        done = _finished_at(folder, KERNEL_MARKER)
-        if m is None or done is None:
-            out.append(Stale(folder, "unfinished or an older layout (no build marker)"))
+        m = name.match(folder.name)
+        used = _finished_at(folder, marker)
+        if m is None or used is None:
+            unfinished.append(Stale(folder, "unfinished or an older layout (no build marker)"))
         else:
-            groups[m["group"]].append((done, folder))
-    for group, builds in groups.items():
-        builds.sort(reverse=True)
-        out += [Stale(folder, f"superseded by {builds[0][1].name}") for _, folder in builds[1:]]
+            dated.append((used, m, folder))
+    dated.sort(key=lambda d: d[0], reverse=True)
+    return unfinished, [(m, folder) for _, m, folder in dated]
+
+
+def stale_kernel_builds(root: Path) -> list[Stale]:
+    out, builds = _sort_builds(root, KERNEL_NAME, KERNEL_MARKER)
+    newest: dict[str, str] = {}
+    for m, folder in builds:
+        if m["group"] in newest:
+            out.append(Stale(folder, f"superseded by {newest[m['group']]}"))
+        else:
+            newest[m["group"]] = folder.name
     return out
 
 
 def stale_module_builds(root: Path, kernels: Path, removed: frozenset[str] = frozenset()) -> list[Stale]:
     """``removed``: names of kernel builds this same pass removes."""
-    groups: dict[tuple[str, str], list[tuple[float, Path]]] = defaultdict(list)
-    out: list[Stale] = []
-    for folder in _folders(root):
-        m = MODULE_NAME.match(folder.name)
-        done = _finished_at(folder, MODULE_MARKER)
-        if m is None or done is None:
-            out.append(Stale(folder, "unfinished or an older layout (no build marker)"))
-        elif KERNEL_NAME.match(m["kernel"]) and (
-                m["kernel"] in removed or not (kernels / m["kernel"] / KERNEL_MARKER).is_file()):
-            out.append(Stale(folder, f"its kernel build {m['kernel']} is gone"))
+    out, builds = _sort_builds(root, MODULE_NAME, MODULE_MARKER)
+    kept: Counter[tuple[str, str]] = Counter()
+    for m, folder in builds:
+        kernel = m["kernel"]
+        if KERNEL_NAME.match(kernel) and (kernel in removed or not (kernels / kernel / KERNEL_MARKER).is_file()):
+            out.append(Stale(folder, f"its kernel build {kernel} is gone"))
+        elif kept[(kernel, m["setting"])] >= KEEP_MODULES:
+            out.append(Stale(folder, f"older than the newest {KEEP_MODULES} of its kernel"))
         else:
-            groups[(m["kernel"], m["setting"])].append((done, folder))
-    for builds in groups.values():
-        builds.sort(reverse=True)
-        out += [Stale(folder, f"older than the newest {KEEP_MODULES} of its kernel")
-                for _, folder in builds[KEEP_MODULES:]]
+            kept[(kernel, m["setting"])] += 1
     return out
 
 
