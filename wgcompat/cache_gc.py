@@ -69,7 +69,10 @@ def _folders(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
 
 
-def _sort_builds(root: Path, name: re.Pattern[str], marker: str) -> tuple[list[Stale], list[tuple[re.Match[str], Path]]]:
+Dated = list[tuple[re.Match[str], Path]]
+
+
+def _sort_builds(root: Path, name: re.Pattern[str], marker: str) -> tuple[list[Stale], Dated]:
     """Folders without a marker or a name of ``name``'s form (stale), and the others,
     most recently used first."""
     unfinished: list[Stale] = []
