@@ -22,137 +22,175 @@
 #define WGSOCK_HEADROOM	(LL_MAX_HEADER + sizeof(struct ipv6hdr) + \
 			 sizeof(struct udphdr) + NET_SKB_PAD)
 
-static int wgsock_send4(struct wgdev *wg, struct sk_buff *skb,
-			struct wgendpoint *ep, struct dst_cache *cache, u8 ds)
-{
-	struct flowi4 fl = {
-		.saddr = ep->src4,
-		.daddr = ep->addr4.sin_addr.s_addr,
-		.fl4_dport = ep->addr4.sin_port,
-		.flowi4_mark = READ_ONCE(wg->fwmark),
-		.flowi4_proto = IPPROTO_UDP,
-	};
-	struct rtable *rt = NULL;
+/*
+ * One send in progress: the endpoint it goes to, the socket it leaves from
+ * and the flow for the endpoint's family (fl.u.ip4 or fl.u.ip6). Only the
+ * route lookup and the hand-over to the UDP tunnel code differ between the
+ * two families; wgsock_send() does the rest once.
+ */
+struct wgsock_tx {
+	struct wgdev *wg;
+	struct wgendpoint *ep;
+	struct dst_cache *cache;	/* NULL when answering a stranger */
 	struct sock *sk;
-	int ret;
+	struct flowi fl;
+};
 
-	rcu_read_lock_bh();
-	sk = rcu_dereference_bh(wg->sk4);
-	if (unlikely(!sk)) {
-		ret = -ENONET;
-		goto err;
-	}
-	fl.fl4_sport = inet_sk(sk)->inet_sport;
-	if (cache)
-		rt = dst_cache_get_ip4(cache, &fl.saddr);
-	if (!rt) {
-		/* A sticky source that is no longer ours is forgotten. */
-		if (fl.saddr && !inet_confirm_addr(sock_net(sk), NULL, 0,
-						   fl.saddr, RT_SCOPE_HOST)) {
-			fl.saddr = 0;
-			if (cache)
-				dst_cache_reset(cache);
-		}
-		rt = ip_route_output_flow(sock_net(sk), &fl, sk);
-		if (unlikely(IS_ERR(rt) && PTR_ERR(rt) == -EINVAL && fl.saddr)) {
-			fl.saddr = 0;
-			rt = ip_route_output_flow(sock_net(sk), &fl, sk);
-		}
-		if (IS_ERR(rt)) {
-			ret = PTR_ERR(rt);
-			net_dbg_ratelimited("%s: no route to %pISpfsc: %d\n",
-					    wg->dev->name, &ep->addr, ret);
-			goto err;
-		}
-		if (unlikely(rt->dst.dev == wg->dev)) {
-			ip_rt_put(rt);
-			ret = -ELOOP;
-			net_dbg_ratelimited("%s: routing loop to %pISpfsc\n",
-					    wg->dev->name, &ep->addr);
-			goto err;
-		}
-		if (cache)
-			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
-	}
-	ep->src4 = fl.saddr;
-	skb->ignore_df = 1;
-	skb->mark = fl.flowi4_mark;
-	/* The tunnel code would count it again on the device: we count. */
-	skb->dev = NULL;
-	wgc_udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, ds,
-				ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
-				fl.fl4_dport, false, false, 0);
-	rcu_read_unlock_bh();
-	return 0;
-
-err:
-	rcu_read_unlock_bh();
-	kfree_skb(skb);
-	return ret;
+static void wgsock_uncache(struct wgsock_tx *tx)
+{
+	if (tx->cache)
+		dst_cache_reset(tx->cache);
 }
 
-static int wgsock_send6(struct wgdev *wg, struct sk_buff *skb,
-			struct wgendpoint *ep, struct dst_cache *cache, u8 ds)
+/*
+ * Judges a route that was just looked up: refuses a failed lookup, and a
+ * route that leads back into the device itself, with a debug message.
+ */
+static struct dst_entry *wgsock_vet(struct wgsock_tx *tx,
+				    struct dst_entry *dst)
 {
-	struct flowi6 fl = {
-		.saddr = ep->src6,
-		.daddr = ep->addr6.sin6_addr,
-		.fl6_dport = ep->addr6.sin6_port,
-		.flowi6_mark = READ_ONCE(wg->fwmark),
-		.flowi6_oif = ep->addr6.sin6_scope_id,
+	const char *name = tx->wg->dev->name;
+
+	if (IS_ERR(dst)) {
+		net_dbg_ratelimited("%s: no route to %pISpfsc: %ld\n",
+				    name, &tx->ep->addr, PTR_ERR(dst));
+	} else if (unlikely(dst->dev == tx->wg->dev)) {
+		net_dbg_ratelimited("%s: routing loop to %pISpfsc\n",
+				    name, &tx->ep->addr);
+		dst_release(dst);
+		dst = ERR_PTR(-ELOOP);
+	}
+	return dst;
+}
+
+static struct dst_entry *wgsock_route4(struct wgsock_tx *tx, u32 mark)
+{
+	struct flowi4 *fl = &tx->fl.u.ip4;
+	struct net *net = sock_net(tx->sk);
+	struct dst_entry *dst;
+	struct rtable *rt;
+
+	*fl = (struct flowi4){
+		.saddr = tx->ep->src4,
+		.daddr = tx->ep->addr4.sin_addr.s_addr,
+		.fl4_sport = inet_sk(tx->sk)->inet_sport,
+		.fl4_dport = tx->ep->addr4.sin_port,
+		.flowi4_mark = mark,
+		.flowi4_proto = IPPROTO_UDP,
+	};
+	rt = tx->cache ? dst_cache_get_ip4(tx->cache, &fl->saddr) : NULL;
+	if (rt)
+		return &rt->dst;
+
+	/* A sticky source that is no longer ours is forgotten. */
+	if (fl->saddr &&
+	    !inet_confirm_addr(net, NULL, 0, fl->saddr, RT_SCOPE_HOST)) {
+		fl->saddr = 0;
+		wgsock_uncache(tx);
+	}
+	rt = ip_route_output_flow(net, fl, tx->sk);
+	/* Routing refused the sticky source: let it choose one. */
+	if (unlikely(rt == ERR_PTR(-EINVAL)) && fl->saddr) {
+		fl->saddr = 0;
+		rt = ip_route_output_flow(net, fl, tx->sk);
+	}
+	dst = wgsock_vet(tx, IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst);
+	if (!IS_ERR(dst) && tx->cache)
+		dst_cache_set_ip4(tx->cache, dst, fl->saddr);
+	return dst;
+}
+
+static struct dst_entry *wgsock_route6(struct wgsock_tx *tx, u32 mark)
+{
+	struct flowi6 *fl = &tx->fl.u.ip6;
+	struct net *net = sock_net(tx->sk);
+	struct dst_entry *dst = NULL;
+
+	*fl = (struct flowi6){
+		.saddr = tx->ep->src6,
+		.daddr = tx->ep->addr6.sin6_addr,
+		.fl6_sport = inet_sk(tx->sk)->inet_sport,
+		.fl6_dport = tx->ep->addr6.sin6_port,
+		.flowi6_mark = mark,
+		.flowi6_oif = tx->ep->addr6.sin6_scope_id,
 		.flowi6_proto = IPPROTO_UDP,
 	};
-	struct dst_entry *dst = NULL;
-	struct sock *sk;
-	int ret;
+	if (tx->cache)
+		dst = dst_cache_get_ip6(tx->cache, &fl->saddr);
+	if (dst)
+		return dst;
+
+	if (!ipv6_addr_any(&fl->saddr) &&
+	    !ipv6_chk_addr(net, &fl->saddr, NULL, 0)) {
+		fl->saddr = in6addr_any;
+		wgsock_uncache(tx);
+	}
+	dst = wgsock_vet(tx, wgc_ip6_dst_lookup_flow(net, tx->sk, fl, NULL));
+	if (!IS_ERR(dst) && tx->cache)
+		dst_cache_set_ip6(tx->cache, dst, &fl->saddr);
+	return dst;
+}
+
+static void wgsock_xmit4(struct wgsock_tx *tx, struct dst_entry *dst,
+			 struct sk_buff *skb, u8 ds)
+{
+	const struct flowi4 *fl = &tx->fl.u.ip4;
+
+	tx->ep->src4 = fl->saddr;
+	wgc_udp_tunnel_xmit_skb(container_of(dst, struct rtable, dst), tx->sk,
+				skb, fl->saddr, fl->daddr, ds,
+				ip4_dst_hoplimit(dst), 0, fl->fl4_sport,
+				fl->fl4_dport, false, false, 0);
+}
+
+static void wgsock_xmit6(struct wgsock_tx *tx, struct dst_entry *dst,
+			 struct sk_buff *skb, u8 ds)
+{
+	const struct flowi6 *fl = &tx->fl.u.ip6;
+
+	tx->ep->src6 = fl->saddr;
+	wgc_udp_tunnel6_xmit_skb(dst, tx->sk, skb, NULL, &fl->saddr,
+				 &fl->daddr, ds, ip6_dst_hoplimit(dst), 0,
+				 fl->fl6_sport, fl->fl6_dport, false, 0);
+}
+
+/*
+ * Sends @skb (consumed in every case) to @ep, an AF_INET or AF_INET6
+ * endpoint, and stores the source address the route chose in @ep. @cache
+ * is the peer's route cache, or NULL.
+ */
+static int wgsock_send(struct wgdev *wg, struct sk_buff *skb,
+		       struct wgendpoint *ep, struct dst_cache *cache, u8 ds)
+{
+	struct wgsock_tx tx = { .wg = wg, .ep = ep, .cache = cache };
+	bool v4 = ep->addr.sa_family == AF_INET;
+	u32 mark = READ_ONCE(wg->fwmark);
+	struct dst_entry *dst;
 
 	rcu_read_lock_bh();
-	sk = rcu_dereference_bh(wg->sk6);
-	if (unlikely(!sk)) {
-		ret = -ENONET;
-		goto err;
+	tx.sk = v4 ? rcu_dereference_bh(wg->sk4) : rcu_dereference_bh(wg->sk6);
+	if (unlikely(!tx.sk))
+		dst = ERR_PTR(-ENONET);
+	else if (v4)
+		dst = wgsock_route4(&tx, mark);
+	else
+		dst = wgsock_route6(&tx, mark);
+	if (IS_ERR(dst)) {
+		rcu_read_unlock_bh();
+		kfree_skb(skb);
+		return PTR_ERR(dst);
 	}
-	fl.fl6_sport = inet_sk(sk)->inet_sport;
-	if (cache)
-		dst = dst_cache_get_ip6(cache, &fl.saddr);
-	if (!dst) {
-		if (!ipv6_addr_any(&fl.saddr) &&
-		    !ipv6_chk_addr(sock_net(sk), &fl.saddr, NULL, 0)) {
-			fl.saddr = in6addr_any;
-			if (cache)
-				dst_cache_reset(cache);
-		}
-		dst = wgc_ip6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
-		if (IS_ERR(dst)) {
-			ret = PTR_ERR(dst);
-			net_dbg_ratelimited("%s: no route to %pISpfsc: %d\n",
-					    wg->dev->name, &ep->addr, ret);
-			goto err;
-		}
-		if (unlikely(dst->dev == wg->dev)) {
-			dst_release(dst);
-			ret = -ELOOP;
-			net_dbg_ratelimited("%s: routing loop to %pISpfsc\n",
-					    wg->dev->name, &ep->addr);
-			goto err;
-		}
-		if (cache)
-			dst_cache_set_ip6(cache, dst, &fl.saddr);
-	}
-	ep->src6 = fl.saddr;
+
 	skb->ignore_df = 1;
-	skb->mark = fl.flowi6_mark;
+	skb->mark = mark;
+	/* The tunnel code would count it again on the device: we count. */
 	skb->dev = NULL;
-	wgc_udp_tunnel6_xmit_skb(dst, sk, skb, NULL, &fl.saddr, &fl.daddr,
-				 ds, ip6_dst_hoplimit(dst), 0, fl.fl6_sport,
-				 fl.fl6_dport, false, 0);
+	if (v4)
+		wgsock_xmit4(&tx, dst, skb, ds);
+	else
+		wgsock_xmit6(&tx, dst, skb, ds);
 	rcu_read_unlock_bh();
 	return 0;
-
-err:
-	rcu_read_unlock_bh();
-	kfree_skb(skb);
-	return ret;
 }
 
 int wgsock_send_skb(struct wgpeer *peer, struct sk_buff *skb, u8 ds)
@@ -165,14 +203,11 @@ int wgsock_send_skb(struct wgpeer *peer, struct sk_buff *skb, u8 ds)
 	ep = peer->ep;
 	read_unlock_bh(&peer->ep_lock);
 
-	if (ep.addr.sa_family == AF_INET) {
-		ret = wgsock_send4(peer->wg, skb, &ep, &peer->dst_cache, ds);
-	} else if (ep.addr.sa_family == AF_INET6) {
-		ret = wgsock_send6(peer->wg, skb, &ep, &peer->dst_cache, ds);
-	} else {
+	if (ep.addr.sa_family != AF_INET && ep.addr.sa_family != AF_INET6) {
 		kfree_skb(skb);
 		return -EDESTADDRREQ;
 	}
+	ret = wgsock_send(peer->wg, skb, &ep, &peer->dst_cache, ds);
 	if (ret)
 		return ret;
 	wgpeer_count_tx(peer, len);
@@ -219,9 +254,7 @@ int wgsock_reply_buf(struct wgdev *wg, struct sk_buff *in_skb,
 	skb = wgsock_skb_from_buf(buf, len);
 	if (!skb)
 		return -ENOMEM;
-	if (ep.addr.sa_family == AF_INET)
-		return wgsock_send4(wg, skb, &ep, NULL, 0);
-	return wgsock_send6(wg, skb, &ep, NULL, 0);
+	return wgsock_send(wg, skb, &ep, NULL, 0);
 }
 
 int wgsock_endpoint_from_skb(struct wgendpoint *ep, const struct sk_buff *skb)
