@@ -34,6 +34,16 @@
 
 struct wgdev;
 
+/* The protocol timers of a peer (timers.c), indexes into peer->timers. */
+enum wgtimer_id {
+	WGT_RETRANSMIT,		/* an initiation went unanswered */
+	WGT_KEEPALIVE,		/* received data wants an answer */
+	WGT_NEW_HANDSHAKE,	/* sent data went unanswered */
+	WGT_ZERO_KEYS,		/* no new session for too long */
+	WGT_PERSISTENT,		/* the configured keepalive interval */
+	WGT_NTIMERS
+};
+
 /* Where a peer is reached, and the local source that reaches it. */
 struct wgendpoint {
 	union {
@@ -72,11 +82,7 @@ struct wgpeer {
 	u16 keepalive_interval;		/* persistent keepalive, seconds */
 
 	/* Timers (timers.c). */
-	struct timer_list t_retransmit;
-	struct timer_list t_keepalive;
-	struct timer_list t_new_handshake;
-	struct timer_list t_zero_keys;
-	struct timer_list t_persistent;
+	struct timer_list timers[WGT_NTIMERS];	/* by enum wgtimer_id */
 	unsigned int hs_attempts;
 	bool keepalive_again;
 	bool lastminute_sent;

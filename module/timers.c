@@ -74,48 +74,73 @@ static bool wgtimers_usable(struct wgpeer *peer)
 	return !READ_ONCE(peer->dead) && netif_running(peer->wg->dev);
 }
 
-static void wgtimers_arm(struct wgpeer *peer, struct timer_list *t,
+/* (Re)starts a timer to expire @delay jiffies from now. */
+static void wgtimers_arm(struct wgpeer *peer, enum wgtimer_id id,
 			 unsigned long delay)
 {
 	if (wgtimers_usable(peer))
-		mod_timer(t, jiffies + delay);
+		mod_timer(&peer->timers[id], jiffies + delay);
+}
+
+/*
+ * Starts a timer only if it is not pending already (an earlier deadline
+ * stands); returns false in that case.
+ */
+static bool wgtimers_arm_idle(struct wgpeer *peer, enum wgtimer_id id,
+			      unsigned long delay)
+{
+	if (timer_pending(&peer->timers[id]))
+		return false;
+	wgtimers_arm(peer, id, delay);
+	return true;
+}
+
+/*
+ * The last retransmission went unanswered as well: drop what waits for a
+ * key and let the keys be wiped in due course. New data starts over.
+ */
+static void wgtimers_give_up(struct wgpeer *peer)
+{
+	net_dbg_ratelimited("%s: handshake for peer %llu did not complete after %u attempts, giving up\n",
+			    peer->wg->dev->name, peer->serial,
+			    WG_MAX_HANDSHAKE_ATTEMPTS + 2);
+	timer_delete(&peer->timers[WGT_NEW_HANDSHAKE]);
+	skb_queue_purge(&peer->staged);
+	wgtimers_arm_idle(peer, WGT_ZERO_KEYS,
+			  wgtimers_secs(WG_WIPE_KEYS_AFTER));
 }
 
 static void wgtimers_retransmit_fn(struct timer_list *t)
 {
-	struct wgpeer *peer = timer_container_of(peer, t, t_retransmit);
+	struct wgpeer *peer = timer_container_of(peer, t,
+						 timers[WGT_RETRANSMIT]);
 
-	if (peer->hs_attempts > WG_MAX_HANDSHAKE_ATTEMPTS) {
-		net_dbg_ratelimited("%s: handshake for peer %llu did not complete after %u attempts, giving up\n",
-				    peer->wg->dev->name, peer->serial,
-				    WG_MAX_HANDSHAKE_ATTEMPTS + 2);
-		timer_delete(&peer->t_new_handshake);
-		skb_queue_purge(&peer->staged);
-		if (!timer_pending(&peer->t_zero_keys))
-			wgtimers_arm(peer, &peer->t_zero_keys,
-				     wgtimers_secs(WG_WIPE_KEYS_AFTER));
-		return;
+	if (peer->hs_attempts <= WG_MAX_HANDSHAKE_ATTEMPTS) {
+		++peer->hs_attempts;
+		wgpeer_clear_src(peer);
+		wgtx_initiation(peer, true);
+	} else {
+		wgtimers_give_up(peer);
 	}
-	++peer->hs_attempts;
-	wgpeer_clear_src(peer);
-	wgtx_initiation(peer, true);
 }
 
 static void wgtimers_keepalive_fn(struct timer_list *t)
 {
-	struct wgpeer *peer = timer_container_of(peer, t, t_keepalive);
+	struct wgpeer *peer = timer_container_of(peer, t,
+						 timers[WGT_KEEPALIVE]);
 
 	wgtx_keepalive(peer);
 	if (peer->keepalive_again) {
 		peer->keepalive_again = false;
-		wgtimers_arm(peer, &peer->t_keepalive,
+		wgtimers_arm(peer, WGT_KEEPALIVE,
 			     wgtimers_secs(WG_KEEPALIVE_TIMEOUT));
 	}
 }
 
 static void wgtimers_new_handshake_fn(struct timer_list *t)
 {
-	struct wgpeer *peer = timer_container_of(peer, t, t_new_handshake);
+	struct wgpeer *peer = timer_container_of(peer, t,
+						 timers[WGT_NEW_HANDSHAKE]);
 
 	wgpeer_clear_src(peer);
 	wgtx_initiation(peer, false);
@@ -123,7 +148,8 @@ static void wgtimers_new_handshake_fn(struct timer_list *t)
 
 static void wgtimers_zero_keys_fn(struct timer_list *t)
 {
-	struct wgpeer *peer = timer_container_of(peer, t, t_zero_keys);
+	struct wgpeer *peer = timer_container_of(peer, t,
+						 timers[WGT_ZERO_KEYS]);
 
 	/* The handshake lock sleeps: wipe it from a work item. */
 	wg_keyslots_clear(&peer->slots);
@@ -144,88 +170,48 @@ static void wgtimers_clear_work(struct work_struct *work)
 
 static void wgtimers_persistent_fn(struct timer_list *t)
 {
-	struct wgpeer *peer = timer_container_of(peer, t, t_persistent);
+	struct wgpeer *peer = timer_container_of(peer, t,
+						 timers[WGT_PERSISTENT]);
 
 	if (READ_ONCE(peer->keepalive_interval))
 		wgtx_keepalive(peer);
 }
 
+static void (*const wgtimers_expiry[WGT_NTIMERS])(struct timer_list *t) = {
+	[WGT_RETRANSMIT] = wgtimers_retransmit_fn,
+	[WGT_KEEPALIVE] = wgtimers_keepalive_fn,
+	[WGT_NEW_HANDSHAKE] = wgtimers_new_handshake_fn,
+	[WGT_ZERO_KEYS] = wgtimers_zero_keys_fn,
+	[WGT_PERSISTENT] = wgtimers_persistent_fn,
+};
+
 void wgtimers_init(struct wgpeer *peer)
 {
-	timer_setup(&peer->t_retransmit, wgtimers_retransmit_fn, 0);
-	timer_setup(&peer->t_keepalive, wgtimers_keepalive_fn, 0);
-	timer_setup(&peer->t_new_handshake, wgtimers_new_handshake_fn, 0);
-	timer_setup(&peer->t_zero_keys, wgtimers_zero_keys_fn, 0);
-	timer_setup(&peer->t_persistent, wgtimers_persistent_fn, 0);
+	enum wgtimer_id id;
+
+	for (id = 0; id < WGT_NTIMERS; ++id)
+		timer_setup(&peer->timers[id], wgtimers_expiry[id], 0);
 	INIT_WORK(&peer->clear_work, wgtimers_clear_work);
 }
 
-void wgtimers_cancel(struct wgpeer *peer)
+void wgtimers_stop(struct wgpeer *peer, bool for_good)
 {
-	timer_delete_sync(&peer->t_retransmit);
-	timer_delete_sync(&peer->t_keepalive);
-	timer_delete_sync(&peer->t_new_handshake);
-	timer_delete_sync(&peer->t_zero_keys);
-	timer_delete_sync(&peer->t_persistent);
+	enum wgtimer_id id;
+
+	for (id = 0; id < WGT_NTIMERS; ++id) {
+		if (for_good)
+			timer_shutdown_sync(&peer->timers[id]);
+		else
+			timer_delete_sync(&peer->timers[id]);
+	}
 }
 
-void wgtimers_shutdown(struct wgpeer *peer)
-{
-	timer_shutdown_sync(&peer->t_retransmit);
-	timer_shutdown_sync(&peer->t_keepalive);
-	timer_shutdown_sync(&peer->t_new_handshake);
-	timer_shutdown_sync(&peer->t_zero_keys);
-	timer_shutdown_sync(&peer->t_persistent);
-}
-
-void wgtimers_data_sent(struct wgpeer *peer)
-{
-	if (!timer_pending(&peer->t_new_handshake))
-		wgtimers_arm(peer, &peer->t_new_handshake,
-			     wgtimers_secs(WG_KEEPALIVE_TIMEOUT +
-					   WG_REKEY_TIMEOUT) +
-			     wgtimers_jitter());
-}
-
-void wgtimers_data_received(struct wgpeer *peer)
-{
-	if (!timer_pending(&peer->t_keepalive))
-		wgtimers_arm(peer, &peer->t_keepalive,
-			     wgtimers_secs(WG_KEEPALIVE_TIMEOUT));
-	else
-		peer->keepalive_again = true;
-}
-
-void wgtimers_auth_sent(struct wgpeer *peer)
-{
-	timer_delete(&peer->t_keepalive);
-}
-
-void wgtimers_auth_received(struct wgpeer *peer)
-{
-	timer_delete(&peer->t_new_handshake);
-}
-
-void wgtimers_auth_traversal(struct wgpeer *peer)
-{
-	unsigned int interval = READ_ONCE(peer->keepalive_interval);
-
-	if (interval)
-		wgtimers_arm(peer, &peer->t_persistent,
-			     wgtimers_secs(interval));
-}
-
-void wgtimers_handshake_initiated(struct wgpeer *peer)
-{
-	wgtimers_arm(peer, &peer->t_retransmit,
-		     wgtimers_secs(WG_REKEY_TIMEOUT) + wgtimers_jitter());
-}
-
-void wgtimers_handshake_complete(struct wgpeer *peer)
+/* A handshake is done: no more retries, and its time is recorded. */
+static void wgtimers_handshake_done(struct wgpeer *peer)
 {
 	struct timespec64 now;
 
-	timer_delete(&peer->t_retransmit);
+	timer_delete(&peer->timers[WGT_RETRANSMIT]);
 	peer->hs_attempts = 0;
 	peer->lastminute_sent = false;
 	ktime_get_real_ts64(&now);
@@ -234,14 +220,51 @@ void wgtimers_handshake_complete(struct wgpeer *peer)
 	write_sequnlock_bh(&peer->hs_time_lock);
 }
 
-void wgtimers_session_derived(struct wgpeer *peer)
+void wgtimers_event(struct wgpeer *peer, enum wgtimers_event ev)
 {
-	wgtimers_arm(peer, &peer->t_zero_keys,
-		     wgtimers_secs(WG_WIPE_KEYS_AFTER));
-}
+	unsigned int interval;
 
-void wgtimers_persistent_changed(struct wgpeer *peer)
-{
-	if (!READ_ONCE(peer->keepalive_interval))
-		timer_delete(&peer->t_persistent);
+	switch (ev) {
+	case WGT_EV_DATA_SENT:
+		/* Expect something authenticated back before this. */
+		wgtimers_arm_idle(peer, WGT_NEW_HANDSHAKE,
+				  wgtimers_secs(WG_KEEPALIVE_TIMEOUT +
+						WG_REKEY_TIMEOUT) +
+				  wgtimers_jitter());
+		break;
+	case WGT_EV_DATA_RECEIVED:
+		/* Answer with a keepalive unless we send first. */
+		if (!wgtimers_arm_idle(peer, WGT_KEEPALIVE,
+				       wgtimers_secs(WG_KEEPALIVE_TIMEOUT)))
+			peer->keepalive_again = true;
+		break;
+	case WGT_EV_AUTH_SENT:
+		timer_delete(&peer->timers[WGT_KEEPALIVE]);
+		break;
+	case WGT_EV_AUTH_RECEIVED:
+		timer_delete(&peer->timers[WGT_NEW_HANDSHAKE]);
+		break;
+	case WGT_EV_AUTH_TRAVERSAL:
+		interval = READ_ONCE(peer->keepalive_interval);
+		if (interval)
+			wgtimers_arm(peer, WGT_PERSISTENT,
+				     wgtimers_secs(interval));
+		break;
+	case WGT_EV_INITIATED:
+		wgtimers_arm(peer, WGT_RETRANSMIT,
+			     wgtimers_secs(WG_REKEY_TIMEOUT) +
+			     wgtimers_jitter());
+		break;
+	case WGT_EV_COMPLETE:
+		wgtimers_handshake_done(peer);
+		break;
+	case WGT_EV_SESSION:
+		wgtimers_arm(peer, WGT_ZERO_KEYS,
+			     wgtimers_secs(WG_WIPE_KEYS_AFTER));
+		break;
+	case WGT_EV_PERSISTENT:
+		if (!READ_ONCE(peer->keepalive_interval))
+			timer_delete(&peer->timers[WGT_PERSISTENT]);
+		break;
+	}
 }

@@ -14,16 +14,10 @@
 #include <linux/types.h>
 
 struct wgpeer;
-
-void wgtimers_init(struct wgpeer *peer);
-/* Interface down: stop all timers; they may be armed again later. */
-void wgtimers_cancel(struct wgpeer *peer);
-/* Peer removal: stop all timers for good. */
-void wgtimers_shutdown(struct wgpeer *peer);
+struct wg_keypair;
 
 /* Protocol seconds as jiffies (scaled down in WG_DEBUG builds). */
 unsigned long wgtimers_secs(unsigned int seconds);
-struct wg_keypair;
 /*
  * The "now" to pass to noise.h's keypair age checks: wg_clock_ns(), or in
  * WG_DEBUG builds a clock that runs time_divisor times faster from the
@@ -31,15 +25,47 @@ struct wg_keypair;
  */
 u64 wgtimers_keypair_now(const struct wg_keypair *kp);
 
-void wgtimers_data_sent(struct wgpeer *peer);
-void wgtimers_data_received(struct wgpeer *peer);
-void wgtimers_auth_sent(struct wgpeer *peer);
-void wgtimers_auth_received(struct wgpeer *peer);
-void wgtimers_auth_traversal(struct wgpeer *peer);
-void wgtimers_handshake_initiated(struct wgpeer *peer);
-void wgtimers_handshake_complete(struct wgpeer *peer);
-void wgtimers_session_derived(struct wgpeer *peer);
-/* A persistent keepalive interval was set. */
-void wgtimers_persistent_changed(struct wgpeer *peer);
+void wgtimers_init(struct wgpeer *peer);
+/*
+ * Interface down: stop all timers; they may be armed again later. Peer
+ * removal (@for_good): stop them so that they never run again.
+ */
+void wgtimers_stop(struct wgpeer *peer, bool for_good);
+
+static inline void wgtimers_cancel(struct wgpeer *peer)
+{
+	wgtimers_stop(peer, false);
+}
+
+static inline void wgtimers_shutdown(struct wgpeer *peer)
+{
+	wgtimers_stop(peer, true);
+}
+
+/* What happened to a peer, as far as its timers are concerned. */
+enum wgtimers_event {
+	WGT_EV_DATA_SENT,	/* an encrypted data packet (not keepalive) */
+	WGT_EV_DATA_RECEIVED,	/* a decrypted data packet (not keepalive) */
+	WGT_EV_AUTH_SENT,	/* any authenticated packet, handshake too */
+	WGT_EV_AUTH_RECEIVED,	/* any authenticated packet, handshake too */
+	WGT_EV_AUTH_TRAVERSAL,	/* either of the two above */
+	WGT_EV_INITIATED,	/* an initiation was sent */
+	WGT_EV_COMPLETE,	/* a handshake completed */
+	WGT_EV_SESSION,		/* new session keys were derived */
+	WGT_EV_PERSISTENT,	/* the persistent keepalive interval was set */
+};
+
+void wgtimers_event(struct wgpeer *peer, enum wgtimers_event ev);
+
+/* The events under the names the packet paths call them by. */
+#define wgtimers_data_sent(p)		wgtimers_event(p, WGT_EV_DATA_SENT)
+#define wgtimers_data_received(p)	wgtimers_event(p, WGT_EV_DATA_RECEIVED)
+#define wgtimers_auth_sent(p)		wgtimers_event(p, WGT_EV_AUTH_SENT)
+#define wgtimers_auth_received(p)	wgtimers_event(p, WGT_EV_AUTH_RECEIVED)
+#define wgtimers_auth_traversal(p)	wgtimers_event(p, WGT_EV_AUTH_TRAVERSAL)
+#define wgtimers_handshake_initiated(p)	wgtimers_event(p, WGT_EV_INITIATED)
+#define wgtimers_handshake_complete(p)	wgtimers_event(p, WGT_EV_COMPLETE)
+#define wgtimers_session_derived(p)	wgtimers_event(p, WGT_EV_SESSION)
+#define wgtimers_persistent_changed(p)	wgtimers_event(p, WGT_EV_PERSISTENT)
 
 #endif /* WGM_TIMERS_H */
