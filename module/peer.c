@@ -71,32 +71,50 @@ static void wgpeer_unlink(struct wgpeer *peer)
 }
 
 /*
+ * Takes and drops a lock: whoever held it is done, and whoever takes it
+ * next sees peer->dead.
+ */
+static void wgpeer_lock_barrier(spinlock_t *lock)
+{
+	spin_lock_bh(lock);
+	spin_unlock_bh(lock);
+}
+
+/* A queued work item holds a reference; cancelling it drops that. */
+static void wgpeer_cancel_work(struct wgpeer *peer, struct work_struct *work)
+{
+	if (cancel_work_sync(work))
+		wgpeer_put(peer);
+}
+
+/* Frees the packets still queued for the peer, in either direction. */
+static void wgpeer_drop_packets(struct wgpeer *peer)
+{
+	skb_queue_purge(&peer->staged);
+	wgq_order_purge(&peer->tx_order);
+	wgq_order_purge(&peer->rx_order);
+}
+
+/*
  * Stops everything that runs on behalf of an unlinked peer, after a grace
  * period, so no new packet or timer can reach it.
  */
 static void wgpeer_stop(struct wgpeer *peer)
 {
-	struct wgdev *wg = peer->wg;
-
 	wgtimers_shutdown(peer);
 	/* No packet enters the engines for a dead peer after this. */
-	spin_lock_bh(&peer->tx_order.list.lock);
-	spin_unlock_bh(&peer->tx_order.list.lock);
-	spin_lock_bh(&peer->rx_order.list.lock);
-	spin_unlock_bh(&peer->rx_order.list.lock);
-	/* A queued work item holds a reference; a cancelled one drops it. */
-	if (cancel_work_sync(&peer->initiation_work))
-		wgpeer_put(peer);
-	if (cancel_work_sync(&peer->clear_work))
-		wgpeer_put(peer);
-	flush_workqueue(wg->crypt_wq);
-	if (cancel_work_sync(&peer->tx_work))
-		wgpeer_put(peer);
+	wgpeer_lock_barrier(&peer->tx_order.list.lock);
+	wgpeer_lock_barrier(&peer->rx_order.list.lock);
+
+	wgpeer_cancel_work(peer, &peer->initiation_work);
+	wgpeer_cancel_work(peer, &peer->clear_work);
+	/* The crypto workers queue tx_work: they finish first. */
+	flush_workqueue(peer->wg->crypt_wq);
+	wgpeer_cancel_work(peer, &peer->tx_work);
+
 	napi_disable(&peer->napi);
 	netif_napi_del(&peer->napi);
-	skb_queue_purge(&peer->staged);
-	wgq_order_purge(&peer->tx_order);
-	wgq_order_purge(&peer->rx_order);
+	wgpeer_drop_packets(peer);
 	wg_keyslots_clear(&peer->slots);
 	wg_handshake_destroy(&peer->hs);
 }
