@@ -14,10 +14,9 @@ struct wgm_key_table *wgm_key_table_alloc(void)
 {
 	struct wgm_key_table *t = kvzalloc(sizeof(*t), GFP_KERNEL);
 
-	if (!t)
-		return NULL;
-	get_random_bytes(&t->key, sizeof(t->key));
-	hash_init(t->buckets);
+	/* Zeroed memory is already a table of empty buckets. */
+	if (t)
+		get_random_bytes(&t->key, sizeof(t->key));
 	return t;
 }
 
@@ -57,10 +56,8 @@ struct wgm_index_table *wgm_index_table_alloc(void)
 {
 	struct wgm_index_table *t = kvzalloc(sizeof(*t), GFP_KERNEL);
 
-	if (!t)
-		return NULL;
-	spin_lock_init(&t->lock);
-	hash_init(t->buckets);
+	if (t)
+		spin_lock_init(&t->lock);
 	return t;
 }
 
