@@ -506,7 +506,7 @@ static int wgnl_set_peer(struct wgdev *wg, struct nlattr *attr,
 		bool turned_on = !peer->keepalive_interval && interval;
 
 		WRITE_ONCE(peer->keepalive_interval, interval);
-		wgtimers_persistent_changed(peer);
+		wgtimers_event(peer, WGT_EV_PERSISTENT);
 		if (turned_on && netif_running(wg->dev))
 			wgtx_keepalive(peer);
 	}

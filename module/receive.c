@@ -179,8 +179,8 @@ static void wgrx_authenticated(struct wgpeer *peer, struct sk_buff *skb)
 	if (!wgsock_endpoint_from_skb(&ep, skb))
 		wgpeer_set_endpoint(peer, &ep);
 	wgpeer_count_rx(peer, skb->len);
-	wgtimers_auth_received(peer);
-	wgtimers_auth_traversal(peer);
+	wgtimers_event(peer, WGT_EV_AUTH_RECEIVED);
+	wgtimers_event(peer, WGT_EV_AUTH_TRAVERSAL);
 }
 
 static void wgrx_initiation(struct wgdev *wg, struct sk_buff *skb)
@@ -205,10 +205,10 @@ static void wgrx_initiation(struct wgdev *wg, struct sk_buff *skb)
 	kp = wg_noise_derive_keypair(&peer->hs);
 	if (kp) {
 		wg_keyslots_install(&peer->slots, kp);
-		wgtimers_session_derived(peer);
+		wgtimers_event(peer, WGT_EV_SESSION);
 	}
-	wgtimers_auth_traversal(peer);
-	wgtimers_auth_sent(peer);
+	wgtimers_event(peer, WGT_EV_AUTH_TRAVERSAL);
+	wgtimers_event(peer, WGT_EV_AUTH_SENT);
 	wgsock_send_buf(peer, &resp, sizeof(resp), WG_HANDSHAKE_DSCP);
 out:
 	wgpeer_put(peer);
@@ -229,11 +229,11 @@ static void wgrx_response(struct wgdev *wg, struct sk_buff *skb)
 		goto out;
 	}
 	wgrx_authenticated(peer, skb);
-	wgtimers_handshake_complete(peer);
+	wgtimers_event(peer, WGT_EV_COMPLETE);
 	kp = wg_noise_derive_keypair(&peer->hs);
 	if (kp) {
 		wg_keyslots_install(&peer->slots, kp);
-		wgtimers_session_derived(peer);
+		wgtimers_event(peer, WGT_EV_SESSION);
 		/* Confirms the key: staged packets, or an empty one. */
 		wgtx_keepalive(peer);
 	}
@@ -419,13 +419,13 @@ int wgrx_poll(struct napi_struct *napi, int budget)
 			continue;
 		}
 		if (wg_keyslots_confirm(&peer->slots, kp)) {
-			wgtimers_handshake_complete(peer);
+			wgtimers_event(peer, WGT_EV_COMPLETE);
 			wgtx_flush_staged(peer);
 		}
 		if (!wgsock_endpoint_from_skb(&ep, skb))
 			wgpeer_set_endpoint(peer, &ep);
-		wgtimers_auth_received(peer);
-		wgtimers_auth_traversal(peer);
+		wgtimers_event(peer, WGT_EV_AUTH_RECEIVED);
+		wgtimers_event(peer, WGT_EV_AUTH_TRAVERSAL);
 		if (!peer->lastminute_sent &&
 		    wg_keypair_should_rekey_rx(kp, wgtimers_keypair_now(kp))) {
 			peer->lastminute_sent = true;
@@ -439,7 +439,7 @@ int wgrx_poll(struct napi_struct *napi, int budget)
 			consume_skb(skb);	/* keepalive */
 			continue;
 		}
-		wgtimers_data_received(peer);
+		wgtimers_event(peer, WGT_EV_DATA_RECEIVED);
 		wgrx_deliver(peer, skb, outer, wire_len);
 	}
 	if (done < budget)

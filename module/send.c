@@ -73,10 +73,10 @@ void wgtx_initiation_work(struct work_struct *work)
 		goto out;
 	atomic_long_set(&peer->last_initiation, jiffies);
 	WRITE_ONCE(peer->initiation_sent, true);
-	wgtimers_auth_traversal(peer);
-	wgtimers_auth_sent(peer);
+	wgtimers_event(peer, WGT_EV_AUTH_TRAVERSAL);
+	wgtimers_event(peer, WGT_EV_AUTH_SENT);
 	wgsock_send_buf(peer, &msg, sizeof(msg), WG_HANDSHAKE_DSCP);
-	wgtimers_handshake_initiated(peer);
+	wgtimers_event(peer, WGT_EV_INITIATED);
 out:
 	wgpeer_put(peer);
 }
@@ -345,10 +345,10 @@ void wgtx_work(struct work_struct *work)
 		cond_resched();
 	}
 	if (sent_any) {
-		wgtimers_auth_traversal(peer);
-		wgtimers_auth_sent(peer);
+		wgtimers_event(peer, WGT_EV_AUTH_TRAVERSAL);
+		wgtimers_event(peer, WGT_EV_AUTH_SENT);
 	}
 	if (sent_data)
-		wgtimers_data_sent(peer);
+		wgtimers_event(peer, WGT_EV_DATA_SENT);
 	wgpeer_put(peer);
 }

@@ -57,15 +57,4 @@ enum wgtimers_event {
 
 void wgtimers_event(struct wgpeer *peer, enum wgtimers_event ev);
 
-/* The events under the names the packet paths call them by. */
-#define wgtimers_data_sent(p)		wgtimers_event(p, WGT_EV_DATA_SENT)
-#define wgtimers_data_received(p)	wgtimers_event(p, WGT_EV_DATA_RECEIVED)
-#define wgtimers_auth_sent(p)		wgtimers_event(p, WGT_EV_AUTH_SENT)
-#define wgtimers_auth_received(p)	wgtimers_event(p, WGT_EV_AUTH_RECEIVED)
-#define wgtimers_auth_traversal(p)	wgtimers_event(p, WGT_EV_AUTH_TRAVERSAL)
-#define wgtimers_handshake_initiated(p)	wgtimers_event(p, WGT_EV_INITIATED)
-#define wgtimers_handshake_complete(p)	wgtimers_event(p, WGT_EV_COMPLETE)
-#define wgtimers_session_derived(p)	wgtimers_event(p, WGT_EV_SESSION)
-#define wgtimers_persistent_changed(p)	wgtimers_event(p, WGT_EV_PERSISTENT)
-
 #endif /* WGM_TIMERS_H */
