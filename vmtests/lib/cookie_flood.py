@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Guest side of the cookie check (see check_cookie.py): flood a WireGuard
+"""Guest side of the flood test in vmtests/wireguard/test_hostile.py: flood a WireGuard
 responder with handshake initiations that carry a valid mac1 (and garbage
 inside), collect its cookie replies, and check them against the protocol:
 each reply names one of our sender indices and its sealed cookie opens with
@@ -25,7 +25,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from initiator import M32, Forged, _quarter, aead_open  # noqa: E402
+from initiator import SIGMA, Forged, aead_open, chacha_rounds  # noqa: E402
 
 SAMPLE = 64        # replies kept for the (slow, pure Python) AEAD check
 DISTINCT = 512     # distinct initiations cycled through
@@ -33,18 +33,9 @@ BURST = 256        # datagrams sent between two looks at the socket
 
 
 def hchacha20(key: bytes, nonce16: bytes) -> bytes:
-    w = [0x61707865, 0x3320646E, 0x79622D32, 0x6B206574,
-         *struct.unpack("<8I", key), *struct.unpack("<4I", nonce16)]
-    for _ in range(10):
-        _quarter(w, 0, 4, 8, 12)
-        _quarter(w, 1, 5, 9, 13)
-        _quarter(w, 2, 6, 10, 14)
-        _quarter(w, 3, 7, 11, 15)
-        _quarter(w, 0, 5, 10, 15)
-        _quarter(w, 1, 6, 11, 12)
-        _quarter(w, 2, 7, 8, 13)
-        _quarter(w, 3, 4, 9, 14)
-    return struct.pack("<8I", *(w[i] & M32 for i in (0, 1, 2, 3, 12, 13, 14, 15)))
+    w = [*SIGMA, *struct.unpack("<8I", key), *struct.unpack("<4I", nonce16)]
+    chacha_rounds(w)
+    return struct.pack("<8I", *(w[i] for i in (0, 1, 2, 3, 12, 13, 14, 15)))
 
 
 def xaead_open(key: bytes, nonce24: bytes, sealed: bytes, ad: bytes) -> bytes:

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
-"""Guest side of the interop check (see check_interop.py): play the initiator of
-the known-answer handshake (handshake_vector.h) against a WireGuard responder
-listening on 127.0.0.1:51820, then send a ping through the tunnel and decrypt
-the reply.
+"""Guest side of vmtests/wireguard/test_vectors.py: play the initiator of the
+known-answer handshake (module/selftest/handshake_vector.h) against a WireGuard
+responder listening on 127.0.0.1:51820, then send a ping through the tunnel and
+decrypt the reply.
 
 The guest has python3-minimal only (no hmac, json, dataclasses or cryptography), so the
 primitives are written here from the RFCs: X25519 (RFC 7748 section 5),
 ChaCha20 and Poly1305 (RFC 8439 sections 2.3-2.8), HMAC (RFC 2104).
 
-Usage: initiator.py VECTOR_FILE   (lines "name hex", written by check_interop.py)
+Usage: initiator.py VECTOR_FILE   (lines "name hex", vmtests/lib/handshake_vector.py writes it)
 Exit status 0 and "INTEROP OK" when the whole exchange authenticated.
 """
 
@@ -19,6 +19,7 @@ import sys
 
 M32 = 0xFFFFFFFF
 P25519 = 2**255 - 19
+SIGMA = (0x61707865, 0x3320646E, 0x79622D32, 0x6B206574)   # "expand 32-byte k"
 RESPONDER = ("127.0.0.1", 51820)
 LOCAL = ("127.0.0.1", 40000)
 INNER_LOCAL = "10.9.0.1"
@@ -75,10 +76,8 @@ def _quarter(s: list[int], a: int, b: int, c: int, d: int) -> None:
     s[b] = _rotl(s[b] ^ s[c], 7)
 
 
-def chacha_block(key: bytes, counter: int, nonce: bytes) -> bytes:
-    state = [0x61707865, 0x3320646E, 0x79622D32, 0x6B206574,
-             *struct.unpack("<8I", key), counter, *struct.unpack("<3I", nonce)]
-    w = state[:]
+def chacha_rounds(w: list[int]) -> None:
+    """The 20 rounds (10 column + diagonal double rounds) on the state ``w``, in place."""
     for _ in range(10):
         _quarter(w, 0, 4, 8, 12)
         _quarter(w, 1, 5, 9, 13)
@@ -88,6 +87,12 @@ def chacha_block(key: bytes, counter: int, nonce: bytes) -> bytes:
         _quarter(w, 1, 6, 11, 12)
         _quarter(w, 2, 7, 8, 13)
         _quarter(w, 3, 4, 9, 14)
+
+
+def chacha_block(key: bytes, counter: int, nonce: bytes) -> bytes:
+    state = [*SIGMA, *struct.unpack("<8I", key), counter, *struct.unpack("<3I", nonce)]
+    w = state[:]
+    chacha_rounds(w)
     return struct.pack("<16I", *((w[i] + state[i]) & M32 for i in range(16)))
 
 
@@ -193,7 +198,7 @@ class Vector:
     def __init__(self, fields: dict[str, bytes]) -> None:
         missing = [name for name in self.FIELDS if name not in fields]
         if missing:
-            raise SystemExit(f"vector file lacks {', '.join(missing)}; rewrite it with check_interop.py")
+            raise SystemExit(f"vector file lacks {', '.join(missing)}; write it with handshake_vector.initiator_file")
         self.initiator_static = fields["initiator_static"]
         self.initiator_ephemeral = fields["initiator_ephemeral"]
         self.responder_public = fields["responder_public"]

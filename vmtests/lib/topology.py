@@ -26,9 +26,12 @@ import shlex
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
+
+GUEST_TOOLS = Path(__file__).resolve().parent   # the guest-side scripts (python3-minimal) live here
 
 
 class Guest(Protocol):
@@ -450,6 +453,12 @@ class Topology:
         for part in chunks(data, 32768):
             sh(self.vm, f"printf '%s' '{part}' >> {path}.b64")
         sh(self.vm, f"base64 -d {path}.b64 > {path} && rm -f {path}.b64")
+
+    def put_tool(self, name: str) -> str:
+        """Copy the guest-side script vmtests/lib/``name`` into the work folder; returns its path in the guest."""
+        path = f"{self.workdir}/{name}"
+        self.put_text(path, (GUEST_TOOLS / name).read_text())
+        return path
 
     def close(self) -> None:
         cmds = list(self.cleanups)
