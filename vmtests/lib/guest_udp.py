@@ -3,9 +3,6 @@
 
     guest_udp.py send FILE HOST PORT [REPEAT]
         send each line of FILE (hex, or - for an empty one) as one datagram, REPEAT times over; print sent=N
-    guest_udp.py flood HOST PORT PUBKEY_B64 COUNT SECONDS
-        send COUNT handshake initiations with a valid mac1 for PUBKEY (garbage inside),
-        then listen SECONDS for answers; print sent=N cookie_replies=N other=N
     guest_udp.py relay LISTEN_PORT TARGET_PORT [twice|forge]
         forward datagrams between the first client of 127.0.0.1:LISTEN_PORT and
         127.0.0.1:TARGET_PORT; "twice" (the default) sends every datagram twice (a replaying
@@ -15,14 +12,10 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import os
 import select
 import socket
 import struct
 import sys
-import time
 
 
 def family_of(host: str) -> int:
@@ -42,49 +35,6 @@ def send(path: str, host: str, port: int, repeat: int) -> None:
             except OSError:
                 pass
     print(f"sent={sent}")
-
-
-def initiation(mac1_key: bytes) -> bytes:
-    body = struct.pack("<I", 1) + os.urandom(4 + 32 + 48 + 28)
-    mac1 = hashlib.blake2s(body, digest_size=16, key=mac1_key).digest()
-    return body + mac1 + bytes(16)
-
-
-def flood(host: str, port: int, pubkey_b64: str, count: int, seconds: float) -> None:
-    mac1_key = hashlib.blake2s(b"mac1----" + base64.b64decode(pubkey_b64)).digest()
-    messages = [initiation(mac1_key) for _ in range(min(count, 2000))]
-    sock = socket.socket(family_of(host), socket.SOCK_DGRAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-    sock.connect((host, port))
-    sock.setblocking(False)
-    sent = 0
-    cookies = other = 0
-
-    def drain() -> None:
-        nonlocal cookies, other
-        while True:
-            try:
-                data = sock.recv(2048)
-            except (BlockingIOError, ConnectionRefusedError):
-                return
-            if len(data) == 64 and data[:4] == b"\x03\x00\x00\x00":
-                cookies += 1
-            else:
-                other += 1
-
-    for i in range(count):
-        try:
-            sock.send(messages[i % len(messages)])
-            sent += 1
-        except (BlockingIOError, ConnectionRefusedError, OSError):
-            pass
-        if i % 256 == 0:
-            drain()
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        select.select([sock], [], [], 0.2)
-        drain()
-    print(f"sent={sent} cookie_replies={cookies} other={other}")
 
 
 def forged_copies(data: bytes) -> list[bytes]:
@@ -126,8 +76,6 @@ def main() -> int:
     mode = sys.argv[1]
     if mode == "send":
         send(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 else 1)
-    elif mode == "flood":
-        flood(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), float(sys.argv[6]))
     elif mode == "relay":
         relay(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "twice")
     else:
