@@ -14,14 +14,13 @@
  *                  selftest/cookie.o selftest/handshake.o
  * They use only the public headers of the files they test.
  *
- * VM-level checks of the same code against a live peer live in
- * selftest/interop/ (host-side Python, booting a harness-built kernel):
- *   check_interop.py - the known-answer handshake against the in-tree
- *                      WireGuard (or, with --module, ours) and a ping.
- *   check_cookie.py  - a flood of mac1-valid initiations: cookie replies
- *                      checked against the protocol (in-tree responder, or
- *                      ours with --module, where a second device of ours
- *                      must connect during the flood via cookie + mac2).
+ * VM-level checks of the same code against a live peer are in the vmtests
+ * suite (either implementation, --implementation ours|reference):
+ *   vmtests/wireguard/test_vectors.py - the known-answer handshake of
+ *       handshake_vector.h played by vmtests/lib/initiator.py, and a ping.
+ *   vmtests/wireguard/test_hostile.py - a flood of mac1-valid initiations
+ *       (vmtests/lib/cookie_flood.py): cookie replies checked against the
+ *       protocol, and the real peer still connects.
  */
 #ifndef WG_SELFTEST_H
 #define WG_SELFTEST_H
