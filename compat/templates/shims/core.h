@@ -15,6 +15,12 @@ static inline int wgc_crypto_memneq(const void *a, const void *b, size_t size)
 #define crypto_memneq wgc_crypto_memneq
 #endif
 
+#if !WGC_HAVE_STATIC_ASSERT
+/* As <linux/build_bug.h> has it since 5.1: the message is optional. */
+#define static_assert(expr, ...) wgc_static_assert_(expr, ##__VA_ARGS__, #expr)
+#define wgc_static_assert_(expr, msg, ...) _Static_assert(expr, msg)
+#endif
+
 #if !WGC_HAVE_NONSTRING_ATTR
 #define __nonstring
 #endif
@@ -43,6 +49,13 @@ static inline int timer_shutdown_sync(struct timer_list *timer)
 #endif
 #if !WGC_HAVE_TIMER_CONTAINER_OF
 #define timer_container_of(var, timer, field) from_timer(var, timer, field)
+#endif
+
+#if !WGC_HAVE_KTIME_GET_COARSE_BOOTTIME_NS
+static inline u64 ktime_get_coarse_boottime_ns(void)
+{
+	return ktime_to_ns(ktime_get_coarse_boottime());
+}
 #endif
 
 #if !WGC_HAVE_GET_RANDOM_U32_BELOW
@@ -88,4 +101,35 @@ static inline void kfree_sensitive(const void *p)
 	rcu_assign_pointer((rcu_ptr), (ptr));				\
 	wgc_old_;							\
 })
+#endif
+
+#if !WGC_HAVE_LOCKDEP_ASSERT_HELD_WRITE
+#define lockdep_assert_held_write(l) lockdep_assert_held_exclusive(l)
+#endif
+
+#if !WGC_HAVE_TOTALRAM_PAGES_FN
+/* Still the variable here; a function-like macro leaves its other uses alone. */
+#define totalram_pages() (totalram_pages)
+#endif
+
+#if !WGC_HAVE_HLIST_FOR_EACH_ENTRY_RCU_COND
+/* Without the optional lockdep condition: it is accepted and not evaluated. */
+#undef hlist_for_each_entry_rcu
+#define hlist_for_each_entry_rcu(pos, head, member, cond...)				\
+	for (pos = hlist_entry_safe(rcu_dereference_raw(hlist_first_rcu(head)),		\
+				    typeof(*(pos)), member);				\
+	     pos;									\
+	     pos = hlist_entry_safe(rcu_dereference_raw(hlist_next_rcu(&(pos)->member)),	\
+				    typeof(*(pos)), member))
+#endif
+
+/*
+ * Inside a struct pernet_operations initialiser: the hook that runs before the namespace's
+ * devices go. Without .pre_exit, .exit of an operation registered with
+ * register_pernet_device() also runs before default_device_exit (devices still present).
+ */
+#if WGC_HAVE_PERNET_PRE_EXIT
+#define WGC_PERNET_PRE_EXIT(fn) .pre_exit = (fn),
+#else
+#define WGC_PERNET_PRE_EXIT(fn) .exit = (fn),
 #endif

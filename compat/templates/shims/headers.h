@@ -4,6 +4,9 @@
 #include <linux/errno.h>
 #include <linux/slab.h>
 #include <linux/timer.h>
+#include <linux/ktime.h>
+#include <linux/lockdep.h>
+#include <linux/rculist.h>
 #include <linux/random.h>
 #include <linux/workqueue.h>
 #include <linux/netdevice.h>

@@ -69,5 +69,30 @@ static inline struct nlattr **wgc_genl_parse_dump(struct netlink_callback *cb, s
 #endif
 
 #if !WGC_HAVE_NLA_POLICY_MIN_LEN
+#if WGC_HAVE_NLA_MIN_LEN
 #define NLA_POLICY_MIN_LEN(_len) { .type = NLA_MIN_LEN, .len = (_len) }
+#else
+/* Before NLA_MIN_LEN, NLA_UNSPEC with .len set checks the same minimum length. */
+#define NLA_POLICY_MIN_LEN(_len) { .type = NLA_UNSPEC, .len = (_len) }
+#endif
+#endif
+#if !WGC_HAVE_NLA_POLICY_EXACT_LEN
+/*
+ * No exact-length policy type: the kernel checks only that the attribute is at least _len
+ * bytes. A longer one passes the policy; readers use the first _len bytes.
+ */
+#define NLA_POLICY_EXACT_LEN(_len) { .type = NLA_UNSPEC, .len = (_len) }
+#endif
+
+/*
+ * Inside struct genl_family / struct genl_ops initialisers: the attribute policy goes to the
+ * family where the kernel has one per family, else to every operation (the kernel validates
+ * a request against its operation's policy).
+ */
+#if WGC_HAVE_GENL_FAMILY_POLICY
+#define WGC_GENL_FAMILY_POLICY(p) .policy = (p),
+#define WGC_GENL_OP_POLICY(p)
+#else
+#define WGC_GENL_FAMILY_POLICY(p)
+#define WGC_GENL_OP_POLICY(p) .policy = (p),
 #endif
