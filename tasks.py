@@ -93,7 +93,10 @@ def build(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", cry
     kb = resolve_kernel(_selection(kernel, kernel_src, kernel_dir, config))
     mb = build_module(ModuleBuildRequest(kb, crypto=crypto, debug=debug_module, strict=strict), progress=say)
     if mb.warnings:
-        say(f"{len(mb.warnings)} compiler warning(s); see {mb.log}")
+        say(f"{len(mb.warnings)} compiler warning(s) in the module; see {mb.log}")
+    if mb.header_warnings:
+        say(f"{len(mb.header_warnings)} W=1 warning(s) inside the kernel's own headers (not the module's); "
+            f"see {mb.log}")
     print(mb.ko)
 
 

@@ -398,7 +398,7 @@ static void wgdev_net_pre_exit(struct net *net)
 }
 
 static struct pernet_operations wgdev_net_ops = {
-	.pre_exit = wgdev_net_pre_exit,
+	WGC_PERNET_PRE_EXIT(wgdev_net_pre_exit)
 };
 
 int wgdev_net_hook_add(void)

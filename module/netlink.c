@@ -590,9 +590,9 @@ out:
 static const struct genl_ops wgnl_ops[] = {
 	{ .cmd = WG_CMD_GET_DEVICE, .flags = GENL_UNS_ADMIN_PERM,
 	  .start = wgnl_get_start, .dumpit = wgnl_get_dump,
-	  .done = wgnl_get_done },
+	  .done = wgnl_get_done, WGC_GENL_OP_POLICY(wgnl_device_policy) },
 	{ .cmd = WG_CMD_SET_DEVICE, .flags = GENL_UNS_ADMIN_PERM,
-	  .doit = wgnl_set_device },
+	  .doit = wgnl_set_device, WGC_GENL_OP_POLICY(wgnl_device_policy) },
 };
 
 static struct genl_family wgnl_family __ro_after_init = {
@@ -601,7 +601,7 @@ static struct genl_family wgnl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.netnsok = true,
 	.maxattr = ARRAY_SIZE(wgnl_device_policy) - 1,
-	.policy = wgnl_device_policy,
+	WGC_GENL_FAMILY_POLICY(wgnl_device_policy)
 	.ops = wgnl_ops,
 	.n_ops = ARRAY_SIZE(wgnl_ops),
 	WGC_GENL_RESV_START_OP(WG_CMD_SET_DEVICE + 1)

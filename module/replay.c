@@ -12,6 +12,7 @@
  * Locking: r->lock (BH-safe spinlock) around every read and write of the
  * window.
  */
+#include "compat.h"
 #include <linux/bitops.h>
 #include <linux/bitmap.h>
 #include <linux/kernel.h>

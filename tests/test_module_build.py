@@ -63,3 +63,19 @@ def test_unknown_crypto_choice(request_):
     with pytest.raises(Exception) as err:
         mb.build_module(mb.ModuleBuildRequest(request_.kernel, crypto="fast"))
     assert "bundled" in str(err.value)
+
+
+def test_warnings_in_kernel_headers_are_told_apart_from_ours(tmp_path: Path) -> None:
+    from wgcompat.module_build import split_warnings
+
+    src = tmp_path / "src"
+    log = "\n".join([
+        f"{src}/replay.c:12:3: warning: unused variable ‘x’ [-Wunused-variable]",
+        "/cache/sources/linux-5.10.262/include/linux/mmzone.h:1136:13: warning: variable ‘nid’ set but not used",
+        f"In file included from {src}/replay.c:1:",
+        "./include/linux/mmzone.h:1136:13: warning: variable ‘nid’ set but not used",
+        f"{src}/compat.h:40:1: warning: no previous prototype for ‘wgc_x’ [-Wmissing-prototypes]",
+    ])
+    ours, headers = split_warnings(log, src)
+    assert [w.split(":")[0] for w in ours] == [f"{src}/replay.c", f"{src}/compat.h"]
+    assert len(headers) == 2 and all("mmzone.h" in w for w in headers)

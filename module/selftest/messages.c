@@ -3,6 +3,7 @@
  * selftest/messages.c - self-test of wg_msg_classify() and wg_padded_len().
  * No locking: runs single-threaded at module init.
  */
+#include "../compat.h"
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include "../messages.h"

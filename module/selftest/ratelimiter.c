@@ -9,6 +9,7 @@
  * the end.
  * Takes and drops its own use of the shared table; may sleep.
  */
+#include "../compat.h"
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/string.h>

@@ -5,6 +5,7 @@
  * ring, and the counters near WG_REJECT_AFTER_MESSAGES.
  * No locking beyond the window's own: runs single-threaded at module init.
  */
+#include "../compat.h"
 #include <linux/slab.h>
 #include "../replay.h"
 #include "selftest.h"
