@@ -29,7 +29,9 @@ def test_peer_behind_snat_stays_reachable_with_persistent_keepalive(topo: Topolo
     r.sh("sysctl -qw net.ipv4.ip_forward=1 && "
          "sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2 && "
          "sysctl -qw net.netfilter.nf_conntrack_udp_timeout_stream=2 && "
-         "iptables -t nat -A POSTROUTING -s 192.168.1.0/24 -o veth1 -j MASQUERADE")
+         # the legacy tables: bookworm's iptables-nft 1.8.9 cannot append MASQUERADE on 5.10 and
+         # older ("RULE_APPEND failed (No such file or directory)"); every test kernel has them
+         "iptables-legacy -t nat -A POSTROUTING -s 192.168.1.0/24 -o veth1 -j MASQUERADE")
     wa = topo.wireguard(a, listen_port=10001, addresses=["10.9.0.1/24"])
     wb = topo.wireguard(b, listen_port=10002, addresses=["10.9.0.2/24"])
     wb.add_peer(wa, ["10.9.0.1/32"])
