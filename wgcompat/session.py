@@ -14,6 +14,7 @@ from wgcompat.errors import UserError
 from wgcompat.kernel.build import KernelBuild
 from wgcompat.module_build import ModuleBuild, ModuleBuildRequest, build_module
 from wgcompat.pipeline import KernelSelection, resolve_kernel, say, selection
+from wgcompat.prebuild import KernelPrebuilder
 
 REPORTS = paths.REPO / "reports"
 
@@ -198,31 +199,47 @@ def junit_counts(path: Path) -> tuple[int, int, int]:
     return tests - failed - skipped, failed, skipped
 
 
+def _run_ci_step(step: CiStep, prebuilder: KernelPrebuilder) -> tuple[CiStep, int, float, tuple[int, int, int]]:
+    out = REPORTS / "ci" / step.tag
+    out.mkdir(parents=True, exist_ok=True)
+    junit = out / "junit.xml"
+    junit.unlink(missing_ok=True)
+    started = time.monotonic()
+    if step.kernel is None:
+        cmd = [sys.executable, "-m", "pytest", *step.paths, "-q", "-rfE", f"--junitxml={junit}",
+               f"--basetemp={out / 'tmp'}"]
+    else:
+        code = prebuilder.wait(step.kernel, step.flavour)
+        if code:
+            say(f"the background build of {step.kernel} ({step.flavour}) failed (exit {code}, "
+                f"{prebuilder.log_of(step.kernel, step.flavour)}); the step builds it itself")
+        sel = selection(step.kernel, config=step.flavour)
+        cmd = pytest_vm_args(sel, step.crypto, junit, None, step.paths)
+        for node in step.deselect:
+            say(f"CI leaves out {node}: {KNOWN_UNSTABLE.get(node, 'see ci_plan()')}")
+            cmd += ["--deselect", node]
+    say(f"CI step: {step.name}")
+    code = subprocess.run(cmd, cwd=paths.REPO).returncode
+    counts = junit_counts(junit)
+    seconds = time.monotonic() - started
+    say(f"CI step: {step.name}: exit {code}, {counts[0]} passed, {counts[1]} failed, {counts[2]} skipped, "
+        f"{seconds:.0f} s")
+    return step, code, seconds, counts
+
+
 def run_ci() -> int:
-    """Every step of ci_plan(), a table of results, and one closing count line."""
+    """Every step of ci_plan(), a table of results, and one closing count line. The
+    kernels are built ahead, in the background (wgcompat.prebuild)."""
     REPORTS.mkdir(parents=True, exist_ok=True)
+    plan = ci_plan()
+    prebuilder = KernelPrebuilder([(s.kernel, s.flavour) for s in plan if s.kernel is not None],
+                                  REPORTS / "ci").start()
     rows: list[tuple[CiStep, int, float, tuple[int, int, int]]] = []
-    for step in ci_plan():
-        out = REPORTS / "ci" / step.tag
-        out.mkdir(parents=True, exist_ok=True)
-        junit = out / "junit.xml"
-        junit.unlink(missing_ok=True)
-        if step.kernel is None:
-            cmd = [sys.executable, "-m", "pytest", *step.paths, "-q", "-rfE", f"--junitxml={junit}",
-                   f"--basetemp={out / 'tmp'}"]
-        else:
-            sel = selection(step.kernel, config=step.flavour)
-            cmd = pytest_vm_args(sel, step.crypto, junit, None, step.paths)
-            for node in step.deselect:
-                say(f"CI leaves out {node}: {KNOWN_UNSTABLE.get(node, 'see ci_plan()')}")
-                cmd += ["--deselect", node]
-        say(f"CI step: {step.name}")
-        started = time.monotonic()
-        code = subprocess.run(cmd, cwd=paths.REPO).returncode
-        counts = junit_counts(junit)
-        rows.append((step, code, time.monotonic() - started, counts))
-        say(f"CI step: {step.name}: exit {code}, {counts[0]} passed, {counts[1]} failed, {counts[2]} skipped, "
-            f"{rows[-1][2]:.0f} s")
+    try:
+        for step in plan:
+            rows.append(_run_ci_step(step, prebuilder))
+    finally:
+        prebuilder.stop()
     print("\nCI summary:")
     for step, code, seconds, (passed, failed, skipped) in rows:
         print(f"  {'ok  ' if code == 0 else 'FAIL'} {step.name:55} {passed:4} passed {failed:3} failed "
