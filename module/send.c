@@ -75,8 +75,13 @@ void wgtx_initiation_work(struct work_struct *work)
 	WRITE_ONCE(peer->initiation_sent, true);
 	wgtimers_event(peer, WGT_EV_AUTH_TRAVERSAL);
 	wgtimers_event(peer, WGT_EV_AUTH_SENT);
-	wgsock_send_buf(peer, &msg, sizeof(msg), WG_HANDSHAKE_DSCP);
+	/*
+	 * Arm the retransmission before the initiation leaves: the response
+	 * can be handled on another CPU before wgsock_send_buf() returns, and
+	 * its "complete" event must find the timer there to cancel.
+	 */
 	wgtimers_event(peer, WGT_EV_INITIATED);
+	wgsock_send_buf(peer, &msg, sizeof(msg), WG_HANDSHAKE_DSCP);
 out:
 	wgpeer_put(peer);
 }
@@ -331,11 +336,23 @@ void wgtx_work(struct work_struct *work)
 		if (state == WGQ_DONE) {
 			keepalive = skb->len == WG_DATA_MIN_LEN;
 			ds = wgcb(skb)->ds;
-			local_bh_disable();
-			if (!wgsock_send_skb(peer, skb, ds)) {
+			/*
+			 * Timer events go before the first packet leaves, for
+			 * the reason given in wgtx_initiation_work(): an answer
+			 * handled meanwhile must find the "expect an answer"
+			 * timer armed, or it re-arms after being cancelled.
+			 */
+			if (!sent_any) {
+				wgtimers_event(peer, WGT_EV_AUTH_TRAVERSAL);
+				wgtimers_event(peer, WGT_EV_AUTH_SENT);
 				sent_any = true;
-				sent_data |= !keepalive;
 			}
+			if (!keepalive && !sent_data) {
+				wgtimers_event(peer, WGT_EV_DATA_SENT);
+				sent_data = true;
+			}
+			local_bh_disable();
+			wgsock_send_skb(peer, skb, ds);
 			local_bh_enable();
 		} else {
 			DEV_STATS_INC(peer->wg->dev, tx_errors);
@@ -344,11 +361,5 @@ void wgtx_work(struct work_struct *work)
 		wg_keypair_put(kp);
 		cond_resched();
 	}
-	if (sent_any) {
-		wgtimers_event(peer, WGT_EV_AUTH_TRAVERSAL);
-		wgtimers_event(peer, WGT_EV_AUTH_SENT);
-	}
-	if (sent_data)
-		wgtimers_event(peer, WGT_EV_DATA_SENT);
 	wgpeer_put(peer);
 }
