@@ -79,7 +79,8 @@ static int __init wgm_init(void)
 			return ret;
 		}
 	}
-	pr_info("wireguard: WireGuard (wgcompat) " WGM_VERSION " loaded\n");
+	pr_info("wireguard: WireGuard (wgcompat) " WGM_VERSION " loaded, crypto: "
+		WGC_CRYPTO_IMPL "\n");
 	return 0;
 }
 
@@ -93,6 +94,7 @@ module_init(wgm_init);
 module_exit(wgm_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("WireGuard secure network tunnel (wgcompat)");
+MODULE_INFO(crypto, WGC_CRYPTO_IMPL);
 MODULE_AUTHOR("wgcompat developers");
 MODULE_VERSION(WGM_VERSION);
 MODULE_ALIAS_RTNL_LINK("wireguard");

@@ -79,3 +79,16 @@ def test_warnings_in_kernel_headers_are_told_apart_from_ours(tmp_path: Path) -> 
     ours, headers = split_warnings(log, src)
     assert [w.split(":")[0] for w in ours] == [f"{src}/replay.c", f"{src}/compat.h"]
     assert len(headers) == 2 and all("mmzone.h" in w for w in headers)
+
+
+def test_module_build_reports_the_crypto_compat_chose(tmp_path):
+    from wgcompat.errors import UserError
+    from wgcompat.module_build import ModuleBuild
+
+    built = ModuleBuild(ko=tmp_path / "wireguard.ko", build_dir=tmp_path, compat_h=tmp_path / "compat.h",
+                        log=tmp_path / "build.log", warnings=(), seconds=0.0)
+    (tmp_path / "compat.mk").write_text("# crypto: bundled (forced)\nWGC_CRYPTO := bundled\n")
+    assert built.crypto == "bundled"
+    (tmp_path / "compat.mk").write_text("# nothing chosen\n")
+    with pytest.raises(UserError, match="does not set WGC_CRYPTO"):
+        built.crypto

@@ -55,6 +55,16 @@ class ModuleBuild:
     seconds: float
     header_warnings: tuple[str, ...] = ()  # W=1 warnings inside the kernel's own headers
 
+    @property
+    def crypto(self) -> str:
+        """What compat chose for this build: "kernel" (the kernel's crypto library) or
+        "bundled" (module/crypto/) — compat.mk's WGC_CRYPTO."""
+        found = re.search(r"^WGC_CRYPTO\s*:?=\s*(\S+)", (self.build_dir / "compat.mk").read_text(), re.M)
+        if not found:
+            raise UserError(f"{self.build_dir / 'compat.mk'} does not set WGC_CRYPTO",
+                            "rebuild the module: `invoke clean` then `invoke build`")
+        return found.group(1)
+
 
 def split_warnings(log_text: str, src: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The compiler's warning lines of a build log: (those located in our sources under
