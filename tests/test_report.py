@@ -17,3 +17,13 @@ def test_markdown_summary_has_a_row_per_kernel_with_log_links(tmp_path, monkeypa
     assert path.name == "matrix-normal.md"
     assert "| 6.1 | 6.1.192 | cached | 3 | passed | 40 | 12 passed in 40s | [compat.h](file:///cache/m/compat.h) |" in text
     assert "| 7.2 | 7.2.13 | failed | 90 | skipped | 0 | wireguard.ko failed to build against 7.2.13 |" in text
+
+
+def test_a_forced_crypto_run_reports_apart_from_the_default_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "REPORTS", tmp_path)
+    assert report.run_label("normal", "auto") == "normal"
+    assert report.run_label("debug", "bundled") == "debug-bundled"
+    default = report.write_markdown([report.Cell("6.1")], report.run_label("normal", "auto"))
+    bundled = report.write_markdown([report.Cell("6.1")], report.run_label("normal", "bundled"))
+    assert default != bundled and default.is_file() and bundled.is_file()
+    assert bundled.name == "matrix-normal-bundled.md"

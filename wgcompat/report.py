@@ -3,7 +3,8 @@
 Kernel builds run one at a time (they use every core); each kernel's tests
 run in a separate process as soon as its build is done, so testing kernel N
 overlaps building kernel N+1. The summary goes to the terminal (rich) and to
-``reports/matrix-<flavour>.md`` with links to each cell's logs.
+``reports/matrix-<flavour>[-bundled].md`` with links to each cell's logs; each
+cell's JUnit XML, pytest log and consoles go to ``reports/<kernel>-<label>/``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ from wgcompat.errors import UserError
 from wgcompat.paths import REPO
 
 REPORTS = REPO / "reports"
+
+
+def run_label(flavour: str, crypto: str) -> str:
+    """How a run's reports are named: the flavour, plus the crypto when it is forced,
+    so a `--crypto bundled` run does not overwrite the default one."""
+    return flavour if crypto == "auto" else f"{flavour}-{crypto}"
 
 
 @dataclass
@@ -63,7 +70,7 @@ def _build_cell(cell: Cell, flavour: str, crypto: str) -> None:
 
 
 def _test_cell(cell: Cell, flavour: str, crypto: str, keyword: str | None) -> None:
-    out = REPORTS / f"{cell.kernel}-{flavour}"
+    out = REPORTS / f"{cell.kernel}-{run_label(flavour, crypto)}"
     out.mkdir(parents=True, exist_ok=True)
     junit = out / "junit.xml"
     log = out / "pytest.log"
@@ -103,17 +110,17 @@ def run_matrix(flavour: str = "normal", crypto: str = "auto", kernels: list[str]
     finally:
         built.put(None)
         worker.join()
-    print_summary(cells, flavour)
-    path = write_markdown(cells, flavour)
+    print_summary(cells, run_label(flavour, crypto))
+    path = write_markdown(cells, run_label(flavour, crypto))
     print(f"summary: {path}")
     return 0 if all(c.ok for c in cells) else 1
 
 
-def print_summary(cells: list[Cell], flavour: str) -> None:
+def print_summary(cells: list[Cell], label: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"wgcompat matrix ({flavour})")
+    table = Table(title=f"wgcompat matrix ({label})")
     for col in ("kernel", "release", "build", "build s", "tests", "tests s", "result"):
         table.add_column(col)
     for c in cells:
@@ -123,13 +130,13 @@ def print_summary(cells: list[Cell], flavour: str) -> None:
     Console(stderr=False).print(table)
 
 
-def write_markdown(cells: list[Cell], flavour: str) -> Path:
+def write_markdown(cells: list[Cell], label: str) -> Path:
     REPORTS.mkdir(parents=True, exist_ok=True)
-    path = REPORTS / f"matrix-{flavour}.md"
+    path = REPORTS / f"matrix-{label}.md"
     rows = ["| kernel | release | build | build s | tests | tests s | result | logs |", "|---|---|---|---|---|---|---|---|"]
     for c in cells:
         links = " · ".join(f"[{name}]({p.as_uri()})" for name, p in c.links.items())
         rows.append(f"| {c.kernel} | {c.release} | {c.build} | {c.build_s:.0f} | {c.test} | {c.test_s:.0f} | "
                     f"{(c.summary or c.error).replace('|', '/')} | {links} |")
-    path.write_text(f"# wgcompat matrix ({flavour})\n\n" + "\n".join(rows) + "\n")
+    path.write_text(f"# wgcompat matrix ({label})\n\n" + "\n".join(rows) + "\n")
     return path

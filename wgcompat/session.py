@@ -130,7 +130,10 @@ def pytest_vm_args(sel: KernelSelection, crypto: str, junit: Path, keyword: str 
 
 def run_vmtests(sel: KernelSelection, crypto: str = "auto", keyword: str | None = None,
                 junit: Path | None = None) -> int:
-    tag = (sel.kernel or (sel.kernel_src and Path(sel.kernel_src).name) or "kernel-dir") + f"-{sel.flavour}"
+    from wgcompat.report import run_label
+
+    tag = (sel.kernel or (sel.kernel_src and Path(sel.kernel_src).name) or "kernel-dir") + "-" + run_label(
+        sel.flavour, crypto)
     junit = junit or REPORTS / tag / "junit.xml"
     junit.parent.mkdir(parents=True, exist_ok=True)
     code = subprocess.run(pytest_vm_args(sel, crypto, junit, keyword), cwd=paths.REPO).returncode
