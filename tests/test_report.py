@@ -27,3 +27,6 @@ def test_a_forced_crypto_run_reports_apart_from_the_default_one(tmp_path, monkey
     bundled = report.write_markdown([report.Cell("6.1")], report.run_label("normal", "bundled"))
     assert default != bundled and default.is_file() and bundled.is_file()
     assert bundled.name == "matrix-normal-bundled.md"
+    # the per-kernel folders of `invoke test` and `invoke matrix` follow the same rule
+    assert report.vmtests_report_dir("6.1", "normal", "auto").name == "6.1-normal"
+    assert report.vmtests_report_dir("6.1", "debug", "bundled").name == "6.1-debug-bundled"

@@ -7,6 +7,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE_ENV = "WGCOMPAT_CACHE"
+REPORTS = REPO / "reports"
+
+
+def run_label(flavour: str, crypto: str) -> str:
+    """How a run's reports are named: the flavour, plus the crypto when it is forced,
+    so a `--crypto bundled` run does not overwrite the default one."""
+    return flavour if crypto == "auto" else f"{flavour}-{crypto}"
+
+
+def vmtests_report_dir(target: str, flavour: str, crypto: str) -> Path:
+    """reports/<target>-<label>/: one vmtests run's JUnit XML, pytest log and consoles."""
+    return REPORTS / f"{target}-{run_label(flavour, crypto)}"
 
 
 def cache_root() -> Path:

@@ -19,15 +19,7 @@ from pathlib import Path
 
 from wgcompat import matrix as matrix_data
 from wgcompat.errors import UserError
-from wgcompat.paths import REPO
-
-REPORTS = REPO / "reports"
-
-
-def run_label(flavour: str, crypto: str) -> str:
-    """How a run's reports are named: the flavour, plus the crypto when it is forced,
-    so a `--crypto bundled` run does not overwrite the default one."""
-    return flavour if crypto == "auto" else f"{flavour}-{crypto}"
+from wgcompat.paths import REPO, REPORTS, run_label, vmtests_report_dir
 
 
 @dataclass
@@ -70,7 +62,7 @@ def _build_cell(cell: Cell, flavour: str, crypto: str) -> None:
 
 
 def _test_cell(cell: Cell, flavour: str, crypto: str, keyword: str | None) -> None:
-    out = REPORTS / f"{cell.kernel}-{run_label(flavour, crypto)}"
+    out = vmtests_report_dir(cell.kernel, flavour, crypto)
     out.mkdir(parents=True, exist_ok=True)
     junit = out / "junit.xml"
     log = out / "pytest.log"

@@ -16,7 +16,7 @@ from wgcompat.module_build import ModuleBuild, ModuleBuildRequest, build_module
 from wgcompat.pipeline import KernelSelection, resolve_kernel, say, selection
 from wgcompat.prebuild import KernelPrebuilder
 
-REPORTS = paths.REPO / "reports"
+REPORTS = paths.REPORTS
 
 
 def parse_put(spec: str) -> tuple[Path, str]:
@@ -130,11 +130,8 @@ def pytest_vm_args(sel: KernelSelection, crypto: str, junit: Path, keyword: str 
 
 def run_vmtests(sel: KernelSelection, crypto: str = "auto", keyword: str | None = None,
                 junit: Path | None = None) -> int:
-    from wgcompat.report import run_label
-
-    tag = (sel.kernel or (sel.kernel_src and Path(sel.kernel_src).name) or "kernel-dir") + "-" + run_label(
-        sel.flavour, crypto)
-    junit = junit or REPORTS / tag / "junit.xml"
+    target = sel.kernel or (sel.kernel_src and Path(sel.kernel_src).name) or "kernel-dir"
+    junit = junit or paths.vmtests_report_dir(target, sel.flavour, crypto) / "junit.xml"
     junit.parent.mkdir(parents=True, exist_ok=True)
     code = subprocess.run(pytest_vm_args(sel, crypto, junit, keyword), cwd=paths.REPO).returncode
     return code
