@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
-"""Guest side of the flood test in vmtests/wireguard/test_hostile.py: flood a WireGuard
-responder with handshake initiations that carry a valid mac1 (and garbage
-inside), collect its cookie replies, and check them against the protocol:
-each reply names one of our sender indices and its sealed cookie opens with
-XChaCha20-Poly1305 under HASH("cookie--" || responder public key), with the
-mac1 of the initiation it answers as associated data.
+"""Guest side of the flood test in vmtests/wireguard/test_hostile.py, around the
+compiled sender udp_blast.c: make the flood, then check the answers.
 
-Usage: cookie_flood.py HOST PORT RESPONDER_PUB_B64 STATE_PREFIX MAX_SECONDS
-  Creates STATE_PREFIX.loaded at the first cookie reply; stops when
-  STATE_PREFIX.stop exists or after MAX_SECONDS; prints
-  "sent=N replies=N checked=N bad=N other=N" and exits 0.
+  cookie_flood.py make RESPONDER_PUB_B64 OUT
+      writes 512 handshake initiations of 148 bytes, back to back: garbage
+      inside, distinct sender indices, and a valid mac1 for the responder, so
+      a responder under load answers each with a cookie reply.
+  cookie_flood.py check RESPONDER_PUB_B64 INITIATIONS REPLIES
+      checks the sampled cookie replies (64 bytes each, back to back) against
+      the protocol: each names one of our sender indices and its sealed cookie
+      opens with XChaCha20-Poly1305 under HASH("cookie--" || responder public
+      key), with the mac1 of the initiation it answers as associated data.
+      Prints "checked=N bad=N".
 
 python3-minimal only: the ChaCha20-Poly1305 primitives come from
 initiator.py (next to this file in the guest); HChaCha20 is added here.
@@ -18,18 +20,16 @@ initiator.py (next to this file in the guest); HChaCha20 is added here.
 import base64
 import hashlib
 import os
-import select
-import socket
 import struct
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from initiator import SIGMA, Forged, aead_open, chacha_rounds  # noqa: E402
 
-SAMPLE = 64        # replies kept for the (slow, pure Python) AEAD check
-DISTINCT = 512     # distinct initiations cycled through
-BURST = 256        # datagrams sent between two looks at the socket
+DISTINCT = 512      # distinct initiations cycled through
+INITIATION = 148    # type 4 + sender 4 + ephemeral 32 + static 48 + timestamp 28 + mac1 16 + mac2 16
+MAC1_AT = 116
+REPLY = 64
 
 
 def hchacha20(key: bytes, nonce16: bytes) -> bytes:
@@ -43,78 +43,45 @@ def xaead_open(key: bytes, nonce24: bytes, sealed: bytes, ad: bytes) -> bytes:
     return aead_open(subkey, int.from_bytes(nonce24[16:], "little"), sealed, ad)
 
 
-def main(argv: list[str]) -> int:
-    host, port, pub_b64, prefix, max_seconds = argv[1], int(argv[2]), argv[3], argv[4], float(argv[5])
-    pub = base64.b64decode(pub_b64)
+def make(pub: bytes, out: str) -> None:
     mac1_key = hashlib.blake2s(b"mac1----" + pub).digest()
+    with open(out, "wb") as f:
+        for i in range(DISTINCT):
+            body = struct.pack("<II", 1, 0x10000 + i) + os.urandom(32 + 48 + 28)
+            f.write(body + hashlib.blake2s(body, digest_size=16, key=mac1_key).digest() + bytes(16))
+
+
+def check(pub: bytes, initiations: str, replies: str) -> None:
     seal_key = hashlib.blake2s(b"cookie--" + pub).digest()
-
-    mac1_of: dict[bytes, bytes] = {}
-    messages = []
-    for i in range(DISTINCT):
-        index = struct.pack("<I", 0x10000 + i)
-        body = struct.pack("<I", 1) + index + os.urandom(32 + 48 + 28)
-        mac1 = hashlib.blake2s(body, digest_size=16, key=mac1_key).digest()
-        mac1_of[index] = mac1
-        messages.append(body + mac1 + bytes(16))
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-    sock.connect((host, port))
-    sock.setblocking(False)
-
-    sent = replies = other = 0
-    sample: list[bytes] = []
-    loaded = False
-
-    def drain() -> None:
-        nonlocal replies, other, loaded
-        while True:
-            try:
-                data = sock.recv(2048)
-            except (BlockingIOError, ConnectionRefusedError):
-                return
-            if len(data) == 64 and data[:4] == b"\x03\x00\x00\x00":
-                replies += 1
-                if len(sample) < SAMPLE:
-                    sample.append(data)
-                if not loaded:
-                    loaded = True
-                    open(prefix + ".loaded", "w").close()
-            else:
-                other += 1
-
-    deadline = time.monotonic() + max_seconds
-    i = 0
-    while time.monotonic() < deadline and not os.path.exists(prefix + ".stop"):
-        for _ in range(BURST):
-            try:
-                sock.send(messages[i % DISTINCT])
-                sent += 1
-            except (BlockingIOError, ConnectionRefusedError, OSError):
-                pass
-            i += 1
-        drain()
-    # Answers to the last bursts may still be on their way.
-    end = time.monotonic() + 1.0
-    while time.monotonic() < end:
-        select.select([sock], [], [], 0.1)
-        drain()
-
+    with open(initiations, "rb") as f:
+        sent = f.read()
+    mac1_of = {sent[o + 4:o + 8]: sent[o + MAC1_AT:o + MAC1_AT + 16] for o in range(0, len(sent), INITIATION)}
+    with open(replies, "rb") as f:
+        got = f.read()
     checked = bad = 0
-    for data in sample:
+    for o in range(0, len(got), REPLY):
+        data = got[o:o + REPLY]
         index, nonce, sealed = data[4:8], data[8:32], data[32:64]
         mac1 = mac1_of.get(index)
         try:
             if mac1 is None:
                 raise Forged("reply to an index we never sent")
-            cookie = xaead_open(seal_key, nonce, sealed, mac1)
-            if len(cookie) != 16:
+            if len(xaead_open(seal_key, nonce, sealed, mac1)) != 16:
                 raise Forged("cookie is not 16 bytes")
             checked += 1
         except Forged:
             bad += 1
-    print(f"sent={sent} replies={replies} checked={checked} bad={bad} other={other}")
+    print(f"checked={checked} bad={bad}")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 4 and argv[1] == "make":
+        make(base64.b64decode(argv[2]), argv[3])
+    elif len(argv) == 5 and argv[1] == "check":
+        check(base64.b64decode(argv[2]), argv[3], argv[4])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
     return 0
 
 

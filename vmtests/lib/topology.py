@@ -19,10 +19,13 @@ print into Python values so the tests compare numbers, not strings.
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 import json
+import os
 import re
 import shlex
+import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -460,6 +463,14 @@ class Topology:
         self.put_text(path, (GUEST_TOOLS / name).read_text())
         return path
 
+    def put_compiled(self, source: str) -> str:
+        """Compile the guest-side C tool vmtests/lib/``source`` on the host (cached by its contents)
+        and copy the binary into the work folder; returns its path in the guest."""
+        binary = compile_guest_tool(GUEST_TOOLS / source)
+        path = f"{self.workdir}/{binary.name}"
+        self.vm.put(binary, path)
+        return path
+
     def close(self) -> None:
         cmds = list(self.cleanups)
         if self.pids:
@@ -529,6 +540,27 @@ def two_peers(topo: Topology, outer_family: int = 4, connect: bool = True, port_
                                         preshared_key=psk))
     sh(topo.vm, " && ".join(cmds))
     return pair
+
+
+def compile_guest_tool(source: Path) -> Path:
+    """``source`` (C) built for the guest with the host's compiler: the host and the guest
+    run the same Debian release, so the guest's C library runs it. Cached by the source's
+    contents; built in a temporary file and renamed, so a failed build leaves nothing."""
+    from wgcompat import paths
+
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    binary = paths.cache_root() / "guest-tools" / digest / source.stem
+    if binary.is_file():
+        return binary
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    partial = binary.with_name(f"{binary.name}.{os.getpid()}.part")
+    built = subprocess.run(["cc", "-O2", "-Wall", "-Werror", "-o", str(partial), str(source)],
+                           capture_output=True, text=True)
+    if built.returncode != 0:
+        partial.unlink(missing_ok=True)
+        raise AssertionError(f"compiling the guest tool {source} failed:\n{built.stderr}")
+    partial.rename(binary)
+    return binary
 
 
 def guest_has(vm: Guest, tool: str) -> bool:
