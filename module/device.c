@@ -32,7 +32,6 @@ static LIST_HEAD(wgdev_list);
 static const struct device_type wgdev_type = { .name = "wireguard" };
 
 /* Outer headers in front of a data message: IPv6 (the larger) and UDP. */
-#define WGDEV_OUTER_LEN	(sizeof(struct ipv6hdr) + sizeof(struct udphdr))
 
 /* No ICMP redirects and no generated link-local address on a tunnel. */
 static void wgdev_quiet_ip_config(struct net_device *dev)
@@ -298,13 +297,13 @@ static void wgdev_setup_link_layer(struct net_device *dev)
  */
 static void wgdev_setup_sizes(struct net_device *dev)
 {
-	dev->needed_headroom = LL_MAX_HEADER + WGDEV_OUTER_LEN +
+	dev->needed_headroom = LL_MAX_HEADER + WGSOCK_OUTER_LEN +
 			       WG_DATA_OVERHEAD;
 	dev->needed_tailroom = WG_PADDING_MULTIPLE + WG_AEAD_TAG_LEN;
 	dev->mtu = WG_DEFAULT_MTU;
 	dev->min_mtu = 0;
 	dev->max_mtu = round_down(INT_MAX, WG_PADDING_MULTIPLE) -
-		       (WGDEV_OUTER_LEN + WG_DATA_OVERHEAD);
+		       (WGSOCK_OUTER_LEN + WG_DATA_OVERHEAD);
 }
 
 /* Checksums are computed in software before encryption; GSO is split. */

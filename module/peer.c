@@ -191,13 +191,17 @@ void wgpeer_set_endpoint(struct wgpeer *peer, const struct wgendpoint *ep)
 		changed = peer->ep.addr.sa_family != AF_INET ||
 			  memcmp(&peer->ep.addr4, &ep->addr4,
 				 sizeof(ep->addr4)) ||
-			  peer->ep.src4 != ep->src4 ||
-			  peer->ep.src_ifindex != ep->src_ifindex;
+			  peer->ep.src4 != ep->src4;
 	else
 		changed = peer->ep.addr.sa_family != AF_INET6 ||
 			  memcmp(&peer->ep.addr6, &ep->addr6,
 				 sizeof(ep->addr6)) ||
 			  !ipv6_addr_equal(&peer->ep.src6, &ep->src6);
+	/*
+	 * The interface alone does not make a change: with asymmetric routes
+	 * packets to our source come in on another interface than ours leave
+	 * by, and taking that as new would drop the route cache every time.
+	 */
 	if (changed) {
 		peer->ep = *ep;
 		dst_cache_reset(&peer->dst_cache);
@@ -209,6 +213,7 @@ void wgpeer_clear_src(struct wgpeer *peer)
 {
 	write_lock_bh(&peer->ep_lock);
 	memset(&peer->ep.src6, 0, sizeof(peer->ep.src6));
+	peer->ep.src_ifindex = 0;
 	dst_cache_reset(&peer->dst_cache);
 	write_unlock_bh(&peer->ep_lock);
 }

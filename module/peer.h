@@ -51,13 +51,11 @@ struct wgendpoint {
 		struct sockaddr_in addr4;
 		struct sockaddr_in6 addr6;
 	};
-	union {
-		struct {
-			__be32 src4;
-			int src_ifindex;
-		};
+	union {			/* sticky source, 0 or :: if none */
+		__be32 src4;
 		struct in6_addr src6;
 	};
+	int src_ifindex;	/* src's interface, 0: unknown (socket.c) */
 };
 
 struct wgpeer {
@@ -121,7 +119,10 @@ void wgpeer_set_endpoint(struct wgpeer *peer, const struct wgendpoint *ep);
 void wgpeer_clear_src(struct wgpeer *peer);
 bool wgpeer_has_endpoint(struct wgpeer *peer);
 
-/* Adds WireGuard message bytes to the peer and the device counters. */
+/*
+ * Adds WireGuard message bytes to the peer and the device counters. With BH
+ * disabled: the device counters are per CPU and softirq updates them too.
+ */
 void wgpeer_count_tx(struct wgpeer *peer, unsigned int bytes);
 void wgpeer_count_rx(struct wgpeer *peer, unsigned int bytes);
 

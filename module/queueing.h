@@ -43,6 +43,7 @@ struct wgcb {
 	u32 mtu;		/* tx: device MTU for padding */
 	u32 wire_len;		/* rx: WireGuard message length */
 	u8 ds;			/* tx: inner DS field, for outer ECN */
+	u8 nesting;		/* tx: tunnels around it so far (socket.h) */
 };
 
 static inline struct wgcb *wgcb(struct sk_buff *skb)

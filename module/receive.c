@@ -178,7 +178,10 @@ static void wgrx_authenticated(struct wgpeer *peer, struct sk_buff *skb)
 
 	if (!wgsock_endpoint_from_skb(&ep, skb))
 		wgpeer_set_endpoint(peer, &ep);
+	/* A handshake worker is preemptible; the statistics want BH off. */
+	local_bh_disable();
 	wgpeer_count_rx(peer, skb->len);
+	local_bh_enable();
 	wgtimers_event(peer, WGT_EV_AUTH_RECEIVED);
 	wgtimers_event(peer, WGT_EV_AUTH_TRAVERSAL);
 }

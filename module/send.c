@@ -163,6 +163,7 @@ void wgtx_keepalive(struct wgpeer *peer)
 		skb->dev = dev;
 		wgcb(skb)->mtu = dev->mtu;
 		wgcb(skb)->ds = 0;
+		wgcb(skb)->nesting = 0;
 		skb_queue_tail(&peer->staged, skb);
 	}
 	wgtx_flush_staged(peer);
@@ -179,10 +180,10 @@ static void wgtx_unreachable(struct sk_buff *skb)
 
 /*
  * Moves what @skb carries onto @out as the packets to encrypt: one per GSO
- * segment, each remembering the route's @mtu and the inner ECN bits, none
- * holding a route any more. Consumes @skb, or returns false and leaves it.
+ * segment, each remembering the route's @mtu, the inner ECN bits and how
+ * deep inside tunnels of ours it already is, none holding a route any more. Consumes @skb, or returns false and leaves it.
  */
-static bool wgtx_split(struct sk_buff *skb, unsigned int mtu,
+static bool wgtx_split(struct sk_buff *skb, unsigned int mtu, u8 nesting,
 		       struct sk_buff_head *out)
 {
 	struct sk_buff *next;
@@ -202,6 +203,7 @@ static bool wgtx_split(struct sk_buff *skb, unsigned int mtu,
 		wgcb(skb)->kp = NULL;
 		wgcb(skb)->mtu = mtu;
 		wgcb(skb)->ds = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
+		wgcb(skb)->nesting = nesting;
 		__skb_queue_tail(out, skb);
 		skb = next;
 	}
@@ -226,6 +228,7 @@ static void wgtx_stage(struct wgpeer *peer, struct sk_buff_head *packets)
 netdev_tx_t wgtx_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct wgdev *wg = wgdev_of(dev);
+	u8 nesting = wgsock_nesting();
 	struct sk_buff_head staged;
 	struct wgpeer *peer;
 	unsigned int mtu;
@@ -234,6 +237,12 @@ netdev_tx_t wgtx_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (unlikely(!skb)) {
 		DEV_STATS_INC(dev, tx_dropped);
 		return NETDEV_TX_OK;
+	}
+	if (unlikely(nesting >= WGSOCK_MAX_NESTING)) {
+		/* -ELOOP: an endpoint routed through its own tunnel. */
+		net_dbg_ratelimited("%s: routing loop, %u tunnels deep\n",
+				    dev->name, nesting);
+		goto err;
 	}
 	if (unlikely(!pskb_network_may_pull(skb, 1)))
 		goto err;
@@ -258,7 +267,7 @@ netdev_tx_t wgtx_xmit(struct sk_buff *skb, struct net_device *dev)
 
 	mtu = skb_valid_dst(skb) ? dst_mtu(skb_dst(skb)) : dev->mtu;
 	__skb_queue_head_init(&staged);
-	if (unlikely(!wgtx_split(skb, mtu, &staged))) {
+	if (unlikely(!wgtx_split(skb, mtu, nesting, &staged))) {
 		wgpeer_put(peer);
 		goto err;
 	}
@@ -292,7 +301,12 @@ void wgtx_encrypt_one(struct wgq_engine *engine, struct sk_buff *skb)
 	plain = skb->len;
 	padded = wg_padded_len(plain, cb->mtu);
 	pad = padded - plain;
-	if (skb_cow_head(skb, sizeof(*hdr)))
+	/*
+	 * Room for our header and everything the socket puts in front of it:
+	 * a packet redirected here by tc, or built for another device, may
+	 * come with less than the device's needed_headroom.
+	 */
+	if (skb_cow_head(skb, sizeof(*hdr) + WGSOCK_HEADROOM))
 		goto out;
 	nsg = skb_cow_data(skb, pad + WG_AEAD_TAG_LEN, &trailer);
 	if (nsg < 0 || nsg > WGTX_MAX_SG - 1)

@@ -17,10 +17,14 @@
 #include "device.h"
 #include "peer.h"
 #include "receive.h"
+#include "queueing.h"
 
-/* Room for the outer headers in front of a handshake or keepalive. */
-#define WGSOCK_HEADROOM	(LL_MAX_HEADER + sizeof(struct ipv6hdr) + \
-			 sizeof(struct udphdr) + NET_SKB_PAD)
+static DEFINE_PER_CPU(u8, wgsock_depth);
+
+u8 wgsock_nesting(void)
+{
+	return __this_cpu_read(wgsock_depth);
+}
 
 /*
  * One send in progress: the endpoint it goes to, the socket it leaves from
@@ -36,30 +40,43 @@ struct wgsock_tx {
 	struct flowi fl;
 };
 
-static void wgsock_uncache(struct wgsock_tx *tx)
+/*
+ * Forgets the sticky source: routing chooses one (and the way out) again.
+ * With a peer's cache, under its ep_lock held for reading (wgsock_send()).
+ */
+static void wgsock_forget_src(struct wgsock_tx *tx)
 {
+	memset(&tx->ep->src6, 0, sizeof(tx->ep->src6));
+	tx->ep->src_ifindex = 0;
 	if (tx->cache)
 		dst_cache_reset(tx->cache);
 }
 
 /*
- * Judges a route that was just looked up: refuses a failed lookup, and a
- * route that leads back into the device itself, with a debug message.
+ * A sticky source belongs to an interface: the one a packet to it came in
+ * on, or the way out routing chose it for. When routing now sends through
+ * another one (a better route appeared, a link went away), the source is
+ * forgotten and routing asked again, so the peer sees the address of the
+ * way out.
+ */
+static bool wgsock_src_elsewhere(const struct wgsock_tx *tx,
+				 const struct dst_entry *dst)
+{
+	return tx->ep->src_ifindex && dst->dev->ifindex != tx->ep->src_ifindex;
+}
+
+/*
+ * Judges a route that was just looked up. A route into a WireGuard device,
+ * this one included, is fine: that is a nested tunnel (onion routing), and
+ * a real loop is cut by the nesting depth (wgsock_nesting()).
  */
 static struct dst_entry *wgsock_vet(struct wgsock_tx *tx,
 				    struct dst_entry *dst)
 {
-	const char *name = tx->wg->dev->name;
-
-	if (IS_ERR(dst)) {
+	if (IS_ERR(dst))
 		net_dbg_ratelimited("%s: no route to %pISpfsc: %ld\n",
-				    name, &tx->ep->addr, PTR_ERR(dst));
-	} else if (unlikely(dst->dev == tx->wg->dev)) {
-		net_dbg_ratelimited("%s: routing loop to %pISpfsc\n",
-				    name, &tx->ep->addr);
-		dst_release(dst);
-		dst = ERR_PTR(-ELOOP);
-	}
+				    tx->wg->dev->name, &tx->ep->addr,
+				    PTR_ERR(dst));
 	return dst;
 }
 
@@ -85,18 +102,30 @@ static struct dst_entry *wgsock_route4(struct wgsock_tx *tx, u32 mark)
 	/* A sticky source that is no longer ours is forgotten. */
 	if (fl->saddr &&
 	    !inet_confirm_addr(net, NULL, 0, fl->saddr, RT_SCOPE_HOST)) {
+		wgsock_forget_src(tx);
 		fl->saddr = 0;
-		wgsock_uncache(tx);
 	}
 	rt = ip_route_output_flow(net, fl, tx->sk);
 	/* Routing refused the sticky source: let it choose one. */
 	if (unlikely(rt == ERR_PTR(-EINVAL)) && fl->saddr) {
+		wgsock_forget_src(tx);
+		fl->saddr = 0;
+		rt = ip_route_output_flow(net, fl, tx->sk);
+	}
+	if (!IS_ERR(rt) && fl->saddr && wgsock_src_elsewhere(tx, &rt->dst)) {
+		ip_rt_put(rt);
+		wgsock_forget_src(tx);
 		fl->saddr = 0;
 		rt = ip_route_output_flow(net, fl, tx->sk);
 	}
 	dst = wgsock_vet(tx, IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst);
-	if (!IS_ERR(dst) && tx->cache)
+	if (IS_ERR(dst))
+		return dst;
+	if (tx->cache)
 		dst_cache_set_ip4(tx->cache, dst, fl->saddr);
+	tx->ep->src4 = fl->saddr;
+	if (!tx->ep->src_ifindex)
+		tx->ep->src_ifindex = dst->dev->ifindex;
 	return dst;
 }
 
@@ -122,12 +151,25 @@ static struct dst_entry *wgsock_route6(struct wgsock_tx *tx, u32 mark)
 
 	if (!ipv6_addr_any(&fl->saddr) &&
 	    !ipv6_chk_addr(net, &fl->saddr, NULL, 0)) {
+		wgsock_forget_src(tx);
 		fl->saddr = in6addr_any;
-		wgsock_uncache(tx);
 	}
-	dst = wgsock_vet(tx, wgc_ip6_dst_lookup_flow(net, tx->sk, fl, NULL));
-	if (!IS_ERR(dst) && tx->cache)
+	dst = wgc_ip6_dst_lookup_flow(net, tx->sk, fl, NULL);
+	if (!IS_ERR(dst) && !ipv6_addr_any(&tx->ep->src6) &&
+	    wgsock_src_elsewhere(tx, dst)) {
+		dst_release(dst);
+		wgsock_forget_src(tx);
+		fl->saddr = in6addr_any;
+		dst = wgc_ip6_dst_lookup_flow(net, tx->sk, fl, NULL);
+	}
+	dst = wgsock_vet(tx, dst);
+	if (IS_ERR(dst))
+		return dst;
+	if (tx->cache)
 		dst_cache_set_ip6(tx->cache, dst, &fl->saddr);
+	tx->ep->src6 = fl->saddr;
+	if (!tx->ep->src_ifindex)
+		tx->ep->src_ifindex = dst->dev->ifindex;
 	return dst;
 }
 
@@ -136,7 +178,6 @@ static void wgsock_xmit4(struct wgsock_tx *tx, struct dst_entry *dst,
 {
 	const struct flowi4 *fl = &tx->fl.u.ip4;
 
-	tx->ep->src4 = fl->saddr;
 	wgc_udp_tunnel_xmit_skb(container_of(dst, struct rtable, dst), tx->sk,
 				skb, fl->saddr, fl->daddr, ds,
 				ip4_dst_hoplimit(dst), 0, fl->fl4_sport,
@@ -148,33 +189,58 @@ static void wgsock_xmit6(struct wgsock_tx *tx, struct dst_entry *dst,
 {
 	const struct flowi6 *fl = &tx->fl.u.ip6;
 
-	tx->ep->src6 = fl->saddr;
 	wgc_udp_tunnel6_xmit_skb(dst, tx->sk, skb, NULL, &fl->saddr,
 				 &fl->daddr, ds, ip6_dst_hoplimit(dst), 0,
 				 fl->fl6_sport, fl->fl6_dport, false, 0);
 }
 
-/*
- * Sends @skb (consumed in every case) to @ep, an AF_INET or AF_INET6
- * endpoint, and stores the source address the route chose in @ep. @cache
- * is the peer's route cache, or NULL.
- */
-static int wgsock_send(struct wgdev *wg, struct sk_buff *skb,
-		       struct wgendpoint *ep, struct dst_cache *cache, u8 ds)
+static bool wgsock_same_src(const struct wgendpoint *a,
+			    const struct wgendpoint *b)
 {
-	struct wgsock_tx tx = { .wg = wg, .ep = ep, .cache = cache };
-	bool v4 = ep->addr.sa_family == AF_INET;
+	return ipv6_addr_equal(&a->src6, &b->src6) &&
+	       a->src_ifindex == b->src_ifindex;
+}
+
+/*
+ * Sends @skb (consumed in every case) to the endpoint of @peer or, with no
+ * @peer, to @ep (answering a stranger: no route cache). @ep returns the
+ * endpoint used, with the source address routing chose.
+ *
+ * For a peer the endpoint is read, and its route looked up and cached,
+ * under the peer's ep_lock held for reading: an endpoint change resets the
+ * cache under the same lock held for writing, so no route for an old
+ * endpoint (or of the other family) can be cached after it. Returns 1 when
+ * the source routing chose differs from the one the peer has stored.
+ */
+static int wgsock_send(struct wgdev *wg, struct wgpeer *peer,
+		       struct sk_buff *skb, struct wgendpoint *ep, u8 ds)
+{
+	struct wgsock_tx tx = { .wg = wg, .ep = ep };
+	u8 depth = wgcb(skb)->nesting + 1, outside;
 	u32 mark = READ_ONCE(wg->fwmark);
+	bool src_moved = false, v4;
 	struct dst_entry *dst;
 
 	rcu_read_lock_bh();
-	tx.sk = v4 ? rcu_dereference_bh(wg->sk4) : rcu_dereference_bh(wg->sk6);
-	if (unlikely(!tx.sk))
+	if (peer) {
+		read_lock(&peer->ep_lock);
+		*ep = peer->ep;
+		tx.cache = &peer->dst_cache;
+	}
+	v4 = ep->addr.sa_family == AF_INET;
+	if (!v4 && ep->addr.sa_family != AF_INET6)
+		dst = ERR_PTR(-EDESTADDRREQ);
+	else if (!(tx.sk = v4 ? rcu_dereference_bh(wg->sk4) :
+				rcu_dereference_bh(wg->sk6)))
 		dst = ERR_PTR(-ENONET);
 	else if (v4)
 		dst = wgsock_route4(&tx, mark);
 	else
 		dst = wgsock_route6(&tx, mark);
+	if (peer) {
+		src_moved = !IS_ERR(dst) && !wgsock_same_src(&peer->ep, ep);
+		read_unlock(&peer->ep_lock);
+	}
 	if (IS_ERR(dst)) {
 		rcu_read_unlock_bh();
 		kfree_skb(skb);
@@ -185,12 +251,21 @@ static int wgsock_send(struct wgdev *wg, struct sk_buff *skb,
 	skb->mark = mark;
 	/* The tunnel code would count it again on the device: we count. */
 	skb->dev = NULL;
+	/*
+	 * A route into a WireGuard device (ours or another) hands the packet
+	 * to its xmit before the tunnel code returns: that xmit reads the
+	 * depth from here (wgsock_nesting()). BH is off, so this CPU runs
+	 * nothing else meanwhile.
+	 */
+	outside = __this_cpu_read(wgsock_depth);
+	__this_cpu_write(wgsock_depth, depth);
 	if (v4)
 		wgsock_xmit4(&tx, dst, skb, ds);
 	else
 		wgsock_xmit6(&tx, dst, skb, ds);
+	__this_cpu_write(wgsock_depth, outside);
 	rcu_read_unlock_bh();
-	return 0;
+	return src_moved;
 }
 
 int wgsock_send_skb(struct wgpeer *peer, struct sk_buff *skb, u8 ds)
@@ -199,24 +274,18 @@ int wgsock_send_skb(struct wgpeer *peer, struct sk_buff *skb, u8 ds)
 	struct wgendpoint ep;
 	int ret;
 
-	read_lock_bh(&peer->ep_lock);
-	ep = peer->ep;
-	read_unlock_bh(&peer->ep_lock);
-
-	if (ep.addr.sa_family != AF_INET && ep.addr.sa_family != AF_INET6) {
-		kfree_skb(skb);
-		return -EDESTADDRREQ;
-	}
-	ret = wgsock_send(peer->wg, skb, &ep, &peer->dst_cache, ds);
-	if (ret)
+	ret = wgsock_send(peer->wg, peer, skb, &ep, ds);
+	if (ret < 0)
 		return ret;
 	wgpeer_count_tx(peer, len);
 
 	/* Remember the source the route chose, if the endpoint is the same. */
-	if (memcmp(&ep.src6, &peer->ep.src6, sizeof(ep.src6))) {
+	if (ret) {
 		write_lock_bh(&peer->ep_lock);
-		if (!memcmp(&ep.addr6, &peer->ep.addr6, sizeof(ep.addr6)))
+		if (!memcmp(&ep.addr6, &peer->ep.addr6, sizeof(ep.addr6))) {
 			peer->ep.src6 = ep.src6;
+			peer->ep.src_ifindex = ep.src_ifindex;
+		}
 		write_unlock_bh(&peer->ep_lock);
 	}
 	return 0;
@@ -224,11 +293,12 @@ int wgsock_send_skb(struct wgpeer *peer, struct sk_buff *skb, u8 ds)
 
 static struct sk_buff *wgsock_skb_from_buf(const void *buf, size_t len)
 {
-	struct sk_buff *skb = alloc_skb(WGSOCK_HEADROOM + len, GFP_ATOMIC);
+	struct sk_buff *skb = alloc_skb(NET_SKB_PAD + WGSOCK_HEADROOM + len,
+					GFP_ATOMIC);
 
 	if (!skb)
 		return NULL;
-	skb_reserve(skb, WGSOCK_HEADROOM);
+	skb_reserve(skb, NET_SKB_PAD + WGSOCK_HEADROOM);
 	skb_set_inner_network_header(skb, 0);
 	skb_put_data(skb, buf, len);
 	return skb;
@@ -237,10 +307,15 @@ static struct sk_buff *wgsock_skb_from_buf(const void *buf, size_t len)
 int wgsock_send_buf(struct wgpeer *peer, const void *buf, size_t len, u8 ds)
 {
 	struct sk_buff *skb = wgsock_skb_from_buf(buf, len);
+	int ret;
 
 	if (!skb)
 		return -ENOMEM;
-	return wgsock_send_skb(peer, skb, ds);
+	/* Handshake workers are preemptible; the statistics want BH off. */
+	local_bh_disable();
+	ret = wgsock_send_skb(peer, skb, ds);
+	local_bh_enable();
+	return ret;
 }
 
 int wgsock_reply_buf(struct wgdev *wg, struct sk_buff *in_skb,
@@ -254,7 +329,7 @@ int wgsock_reply_buf(struct wgdev *wg, struct sk_buff *in_skb,
 	skb = wgsock_skb_from_buf(buf, len);
 	if (!skb)
 		return -ENOMEM;
-	return wgsock_send(wg, skb, &ep, NULL, 0);
+	return wgsock_send(wg, NULL, skb, &ep, 0);
 }
 
 int wgsock_endpoint_from_skb(struct wgendpoint *ep, const struct sk_buff *skb)
@@ -276,6 +351,7 @@ int wgsock_endpoint_from_skb(struct wgendpoint *ep, const struct sk_buff *skb)
 			ipv6_iface_scope_id(&ipv6_hdr(skb)->saddr,
 					    skb->skb_iif);
 		ep->src6 = ipv6_hdr(skb)->daddr;
+		ep->src_ifindex = skb->skb_iif;
 		return 0;
 	}
 	return -EINVAL;
