@@ -116,27 +116,30 @@ def boot(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", cryp
         raise Exit(code=status)
 
 
-@task(help={**KERNEL_HELP, "crypto": MODULE_HELP["crypto"], "k": "only tests matching this pytest -k expression",
+@task(help={**KERNEL_HELP, **MODULE_HELP, "k": "only tests matching this pytest -k expression",
             "junit": "write JUnit XML here (default: reports/<kernel>/junit.xml)"})
 @user_errors
-def test(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto", k=None, junit=None):
-    """Run the VM test suites (vmtests/) for one kernel."""
+def test(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto", debug_module=False, k=None,
+         junit=None):
+    """Run the VM test suites (vmtests/) for one kernel, on the release build of the module
+    (--debug-module: the WG_DEBUG build, whose self-tests then show as tests of their own)."""
     from wgcompat.session import run_vmtests
 
     sel = _selection(kernel, kernel_src, kernel_dir, config)
-    raise Exit(code=run_vmtests(sel, crypto=crypto, keyword=k, junit=Path(junit) if junit else None))
+    raise Exit(code=run_vmtests(sel, crypto=crypto, keyword=k, junit=Path(junit) if junit else None,
+                                debug_module=debug_module))
 
 
-@task(help={"config": KERNEL_HELP["config"], "crypto": MODULE_HELP["crypto"],
+@task(help={"config": KERNEL_HELP["config"], **MODULE_HELP,
             "kernels": "comma-separated kernels instead of kernels.toml's matrix",
             "k": "only tests matching this pytest -k expression"})
 @user_errors
-def matrix(c, config="normal", crypto="auto", kernels=None, k=None):
+def matrix(c, config="normal", crypto="auto", debug_module=False, kernels=None, k=None):
     """Every kernel of the matrix: build, boot, test; a summary table at the end."""
     from wgcompat.report import run_matrix
 
     chosen = [x.strip() for x in kernels.split(",")] if kernels else None
-    raise Exit(code=run_matrix(flavour=config, crypto=crypto, kernels=chosen, keyword=k))
+    raise Exit(code=run_matrix(flavour=config, crypto=crypto, kernels=chosen, keyword=k, debug_module=debug_module))
 
 
 @task(help={**KERNEL_HELP, "crypto": MODULE_HELP["crypto"]})

@@ -175,6 +175,7 @@ static_assert(WG_DATA_MIN_LEN == 32);
 /* Device limits. */
 #define WG_MAX_PEERS			(1U << 20)
 #define WG_MAX_STAGED_PACKETS		128
+/* Packets in an engine's ring, and in one peer's tx or rx order list. */
 #define WG_MAX_QUEUED_PACKETS		1024
 #define WG_MAX_QUEUED_HANDSHAKES	4096
 /* At or above this many queued handshakes the device is "under load". */

@@ -39,7 +39,6 @@ static void wgrx_data(struct wgdev *wg, struct sk_buff *skb)
 	struct wg_keypair *kp = NULL;
 	struct wgpeer *peer;
 	struct wgcb *cb = wgcb(skb);
-	bool dropped = false;
 
 	rcu_read_lock_bh();
 	entry = wgm_index_find(wg, msg->receiver_index, WG_INDEX_KEYPAIR);
@@ -61,20 +60,23 @@ static void wgrx_data(struct wgdev *wg, struct sk_buff *skb)
 	atomic_set(&cb->state, WGQ_PENDING);
 
 	spin_lock_bh(&peer->rx_order.list.lock);
-	if (unlikely(READ_ONCE(peer->dead))) {
-		spin_unlock_bh(&peer->rx_order.list.lock);
-		wg_keypair_put(kp);
-		goto drop;
-	}
+	/* A peer removed, or its delivery this far behind: drop. */
+	if (unlikely(READ_ONCE(peer->dead) ||
+		     skb_queue_len(&peer->rx_order.list) >=
+		     WG_MAX_QUEUED_PACKETS))
+		goto unlock_drop;
 	__skb_queue_tail(&peer->rx_order.list, skb);
-	if (!wgq_engine_push(&wg->decrypt, skb)) {
-		wgq_mark(skb, WGQ_DROP);
-		dropped = true;
+	if (unlikely(!wgq_engine_push(&wg->decrypt, skb))) {
+		/* The engine is full: out of the order list again. */
+		__skb_unlink(skb, &peer->rx_order.list);
+		goto unlock_drop;
 	}
 	spin_unlock_bh(&peer->rx_order.list.lock);
-	if (dropped)
-		napi_schedule(&peer->napi);
 	return;
+
+unlock_drop:
+	spin_unlock_bh(&peer->rx_order.list.lock);
+	wg_keypair_put(kp);
 
 drop:
 	DEV_STATS_INC(wg->dev, rx_dropped);
@@ -341,21 +343,21 @@ static void wgrx_deliver(struct wgpeer *peer, struct sk_buff *skb, u8 outer,
 {
 	struct net_device *dev = peer->wg->dev;
 	unsigned int len;
-	u8 inner;
+	u8 inner, version;
 
+	/* Nothing of the header is read before it is all in the linear part. */
 	skb_reset_network_header(skb);
-	if (skb->len >= sizeof(struct iphdr) && ip_hdr(skb)->version == 4) {
-		if (!pskb_network_may_pull(skb, sizeof(struct iphdr)))
-			goto frame_error;
+	if (!pskb_network_may_pull(skb, 1))
+		goto frame_error;
+	version = ip_hdr(skb)->version;
+	if (version == 4 && pskb_network_may_pull(skb, sizeof(struct iphdr))) {
 		len = ntohs(ip_hdr(skb)->tot_len);
 		if (len < sizeof(struct iphdr))
 			goto length_error;
 		skb->protocol = htons(ETH_P_IP);
 		inner = ip_hdr(skb)->tos;
-	} else if (skb->len >= sizeof(struct ipv6hdr) &&
-		   ip_hdr(skb)->version == 6) {
-		if (!pskb_network_may_pull(skb, sizeof(struct ipv6hdr)))
-			goto frame_error;
+	} else if (version == 6 &&
+		   pskb_network_may_pull(skb, sizeof(struct ipv6hdr))) {
 		len = ntohs(ipv6_hdr(skb)->payload_len) +
 		      sizeof(struct ipv6hdr);
 		skb->protocol = htons(ETH_P_IPV6);

@@ -92,7 +92,7 @@ void wgtx_flush_staged(struct wgpeer *peer)
 	struct sk_buff_head batch;
 	struct wg_keypair *kp;
 	struct sk_buff *skb;
-	bool rekey = false, dropped = false;
+	bool rekey = false;
 	u64 now, nonce;
 
 	if (skb_queue_empty_lockless(&peer->staged))
@@ -119,6 +119,13 @@ void wgtx_flush_staged(struct wgpeer *peer)
 	while ((skb = __skb_dequeue(&batch))) {
 		struct wgcb *cb = wgcb(skb);
 
+		/* The peer's sender is that far behind: drop, and count it. */
+		if (unlikely(skb_queue_len(&peer->tx_order.list) >=
+			     WG_MAX_QUEUED_PACKETS)) {
+			DEV_STATS_INC(wg->dev, tx_dropped);
+			kfree_skb(skb);
+			continue;
+		}
 		if (!wg_keypair_take_nonce(kp, now, &nonce)) {
 			__skb_queue_head(&batch, skb);
 			rekey = true;
@@ -128,9 +135,12 @@ void wgtx_flush_staged(struct wgpeer *peer)
 		cb->nonce = nonce;
 		atomic_set(&cb->state, WGQ_PENDING);
 		__skb_queue_tail(&peer->tx_order.list, skb);
-		if (!wgq_engine_push(&wg->encrypt, skb)) {
-			wgq_mark(skb, WGQ_DROP);
-			dropped = true;
+		if (unlikely(!wgq_engine_push(&wg->encrypt, skb))) {
+			/* The engine is full: out of the order list again. */
+			__skb_unlink(skb, &peer->tx_order.list);
+			wg_keypair_put(cb->kp);
+			DEV_STATS_INC(wg->dev, tx_dropped);
+			kfree_skb(skb);
 		}
 	}
 	spin_unlock_bh(&peer->tx_order.list.lock);
@@ -142,8 +152,6 @@ void wgtx_flush_staged(struct wgpeer *peer)
 		wgtx_trim_staged(peer);
 		spin_unlock_bh(&peer->staged.lock);
 	}
-	if (dropped)
-		wgtx_kick(peer);
 	if (rekey || wg_keypair_should_rekey_tx(kp, now))
 		wgtx_initiation(peer, false);
 	wg_keypair_put(kp);
@@ -244,7 +252,14 @@ netdev_tx_t wgtx_xmit(struct sk_buff *skb, struct net_device *dev)
 				    dev->name, nesting);
 		goto err;
 	}
-	if (unlikely(!pskb_network_may_pull(skb, 1)))
+	/*
+	 * The whole IP header in the linear part before anything reads it
+	 * (the protocol, then the destination for cryptokey routing).
+	 */
+	if (unlikely(!pskb_network_may_pull(skb, sizeof(struct iphdr))))
+		goto err;
+	if (ip_hdr(skb)->version == 6 &&
+	    unlikely(!pskb_network_may_pull(skb, sizeof(struct ipv6hdr))))
 		goto err;
 	skb->protocol = ip_tunnel_parse_protocol(skb);
 	if (unlikely(skb->protocol != htons(ETH_P_IP) &&

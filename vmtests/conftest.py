@@ -7,7 +7,8 @@ are cheap after the first run.
 
 Fixtures:
   kernel_build   the kernel under test (session)
-  module_build   wireguard.ko for it, with WG_DEBUG=1 (session)
+  module_build   wireguard.ko for it: the release build, or with --debug-module the
+                 WG_DEBUG=1 build (self-tests at load, timer scaling) (session)
   vm             one guest with our module installed, shared by the tests that
                  do not break it (session); each test builds its own namespaces.
                  If a test leaves it unusable (a command timed out, the guest
@@ -35,6 +36,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kernel-dir", default=None, help="configured kernel build tree")
     group.addoption("--config", default="normal", help="kernel flavour: normal or debug")
     group.addoption("--crypto", default="auto", help="auto or bundled")
+    group.addoption("--debug-module", action="store_true", default=False,
+                    help="test the WG_DEBUG build of the module (self-tests at load, timer scaling) "
+                         "instead of the release build users install")
     group.addoption("--console-logs", default=None, help="folder for the guests' console logs")
 
 
@@ -62,7 +66,8 @@ def module_build(kernel_build, pytestconfig: pytest.Config):
     from wgcompat.module_build import ModuleBuildRequest, build_module
 
     try:
-        return build_module(ModuleBuildRequest(kernel_build, crypto=pytestconfig.getoption("--crypto"), debug=True))
+        return build_module(ModuleBuildRequest(kernel_build, crypto=pytestconfig.getoption("--crypto"),
+                                               debug=pytestconfig.getoption("--debug-module")))
     except UserError as exc:
         _fail_setup(exc)
 
@@ -101,6 +106,7 @@ class SharedGuest:
         return self._guest
 
     def retire(self) -> None:
+        """Shut the current guest down (the next use boots another)."""
         if self._context is not None:
             context, self._context, self._guest = self._context, None, None
             context.__exit__(None, None, None)
@@ -117,6 +123,13 @@ class SharedGuest:
             if isinstance(exc, fatal) or isinstance(exc.__cause__, fatal):
                 self.retire()
             raise
+
+    def check_kmemleak(self):
+        """Scan the guest that ran the tests, if one is still up; never boot one just to scan it
+        (a fresh kernel has no leaks to find). [] when there is none or it has no kmemleak."""
+        if self._guest is None:
+            return []
+        return self._guest.check_kmemleak()
 
     def __getattr__(self, name: str):
         return getattr(self._current(), name)

@@ -10,15 +10,16 @@ CACHE_ENV = "WGCOMPAT_CACHE"
 REPORTS = REPO / "reports"
 
 
-def run_label(flavour: str, crypto: str) -> str:
-    """How a run's reports are named: the flavour, plus the crypto when it is forced,
-    so a `--crypto bundled` run does not overwrite the default one."""
-    return flavour if crypto == "auto" else f"{flavour}-{crypto}"
+def run_label(flavour: str, crypto: str, debug_module: bool = False) -> str:
+    """How a run's reports are named: the flavour, plus the crypto when it is forced and
+    "wgdebug" for the WG_DEBUG module build, so such runs do not overwrite the default one."""
+    label = flavour if crypto == "auto" else f"{flavour}-{crypto}"
+    return f"{label}-wgdebug" if debug_module else label
 
 
-def vmtests_report_dir(target: str, flavour: str, crypto: str) -> Path:
+def vmtests_report_dir(target: str, flavour: str, crypto: str, debug_module: bool = False) -> Path:
     """reports/<target>-<label>/: one vmtests run's JUnit XML, pytest log and consoles."""
-    return REPORTS / f"{target}-{run_label(flavour, crypto)}"
+    return REPORTS / f"{target}-{run_label(flavour, crypto, debug_module)}"
 
 
 def cache_root() -> Path:

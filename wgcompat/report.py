@@ -41,7 +41,7 @@ class Cell:
         return self.build in ("ok", "cached") and self.test == "passed"
 
 
-def _build_cell(cell: Cell, flavour: str, crypto: str) -> None:
+def _build_cell(cell: Cell, flavour: str, crypto: str, debug_module: bool) -> None:
     from wgcompat.module_build import ModuleBuildRequest, build_module
     from wgcompat.pipeline import resolve_kernel, say, selection
 
@@ -51,7 +51,7 @@ def _build_cell(cell: Cell, flavour: str, crypto: str) -> None:
         cell.release = kb.release
         if kb.log:
             cell.links["kernel build log"] = kb.log
-        mb = build_module(ModuleBuildRequest(kb, crypto=crypto, debug=True), progress=say)
+        mb = build_module(ModuleBuildRequest(kb, crypto=crypto, debug=debug_module), progress=say)
         cell.links["module build log"] = mb.log
         cell.links["compat.h"] = mb.compat_h
         cell.build = "cached" if kb.cached else "ok"
@@ -61,15 +61,16 @@ def _build_cell(cell: Cell, flavour: str, crypto: str) -> None:
     cell.build_s = time.monotonic() - started
 
 
-def _test_cell(cell: Cell, flavour: str, crypto: str, keyword: str | None) -> None:
-    out = vmtests_report_dir(cell.kernel, flavour, crypto)
+def _test_cell(cell: Cell, flavour: str, crypto: str, keyword: str | None, debug_module: bool) -> None:
+    out = vmtests_report_dir(cell.kernel, flavour, crypto, debug_module)
     out.mkdir(parents=True, exist_ok=True)
     junit = out / "junit.xml"
     log = out / "pytest.log"
     from wgcompat.pipeline import selection
     from wgcompat.session import pytest_vm_args
 
-    cmd = [*pytest_vm_args(selection(cell.kernel, config=flavour), crypto, junit, keyword), "-q"]
+    cmd = [*pytest_vm_args(selection(cell.kernel, config=flavour), crypto, junit, keyword,
+                           debug_module=debug_module), "-q"]
     started = time.monotonic()
     with log.open("w") as f:
         proc = subprocess.run(cmd, cwd=REPO, stdout=f, stderr=subprocess.STDOUT)
@@ -81,7 +82,7 @@ def _test_cell(cell: Cell, flavour: str, crypto: str, keyword: str | None) -> No
 
 
 def run_matrix(flavour: str = "normal", crypto: str = "auto", kernels: list[str] | None = None,
-               keyword: str | None = None) -> int:
+               keyword: str | None = None, debug_module: bool = False) -> int:
     chosen = kernels or list(matrix_data.load().kernels)
     cells = [Cell(k) for k in chosen]
     built: queue.Queue[Cell | None] = queue.Queue()
@@ -89,7 +90,7 @@ def run_matrix(flavour: str = "normal", crypto: str = "auto", kernels: list[str]
     def tester() -> None:
         while (cell := built.get()) is not None:
             if cell.build in ("ok", "cached"):
-                _test_cell(cell, flavour, crypto, keyword)
+                _test_cell(cell, flavour, crypto, keyword, debug_module)
             else:
                 cell.test = "skipped"
 
@@ -97,13 +98,14 @@ def run_matrix(flavour: str = "normal", crypto: str = "auto", kernels: list[str]
     worker.start()
     try:
         for cell in cells:  # one kernel build at a time: each uses every core
-            _build_cell(cell, flavour, crypto)
+            _build_cell(cell, flavour, crypto, debug_module)
             built.put(cell)
     finally:
         built.put(None)
         worker.join()
-    print_summary(cells, run_label(flavour, crypto))
-    path = write_markdown(cells, run_label(flavour, crypto))
+    label = run_label(flavour, crypto, debug_module)
+    print_summary(cells, label)
+    path = write_markdown(cells, label)
     print(f"summary: {path}")
     return 0 if all(c.ok for c in cells) else 1
 

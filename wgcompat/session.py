@@ -113,7 +113,7 @@ def smoke(sel: KernelSelection, crypto: str) -> int:
 
 
 def pytest_vm_args(sel: KernelSelection, crypto: str, junit: Path, keyword: str | None,
-                   test_paths: tuple[str, ...] = ("vmtests",)) -> list[str]:
+                   test_paths: tuple[str, ...] = ("vmtests",), debug_module: bool = False) -> list[str]:
     args = [sys.executable, "-m", "pytest", *test_paths, f"--config={sel.flavour}", f"--crypto={crypto}",
             f"--junitxml={junit}", f"--console-logs={junit.parent / 'consoles'}", "-rfE",
             f"--basetemp={junit.parent / 'tmp'}"]  # concurrent pytest runs must not clean each other's temp dirs
@@ -123,18 +123,20 @@ def pytest_vm_args(sel: KernelSelection, crypto: str, junit: Path, keyword: str 
         args.append(f"--kernel-src={sel.kernel_src}")
     else:
         args.append(f"--kernel={sel.kernel or matrix.load().default}")
+    if debug_module:
+        args.append("--debug-module")
     if keyword:
         args += ["-k", keyword]
     return args
 
 
 def run_vmtests(sel: KernelSelection, crypto: str = "auto", keyword: str | None = None,
-                junit: Path | None = None) -> int:
+                junit: Path | None = None, debug_module: bool = False) -> int:
     target = sel.kernel or (sel.kernel_src and Path(sel.kernel_src).name) or "kernel-dir"
-    junit = junit or paths.vmtests_report_dir(target, sel.flavour, crypto) / "junit.xml"
+    junit = junit or paths.vmtests_report_dir(target, sel.flavour, crypto, debug_module) / "junit.xml"
     junit.parent.mkdir(parents=True, exist_ok=True)
-    code = subprocess.run(pytest_vm_args(sel, crypto, junit, keyword), cwd=paths.REPO).returncode
-    return code
+    args = pytest_vm_args(sel, crypto, junit, keyword, debug_module=debug_module)
+    return subprocess.run(args, cwd=paths.REPO).returncode
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ class CiStep:
     kernel: str | None = None  # None: not a VM step
     flavour: str = "normal"
     crypto: str = "auto"
+    debug_module: bool = False  # the WG_DEBUG build instead of the release build
     deselect: tuple[str, ...] = ()  # node ids left out, each listed in KNOWN_UNSTABLE with its reason
 
     @property
@@ -157,6 +160,11 @@ class CiStep:
 DEBUG_SCENARIOS = ("vmtests/wireguard/test_tunnel.py", "vmtests/wireguard/test_keys.py",
                    "vmtests/wireguard/test_config.py", "vmtests/wireguard/test_netlink.py",
                    "vmtests/wireguard/test_hostile.py")
+
+
+# What only the WG_DEBUG module build can show: its load-time self-tests, one result each,
+# and the timer scenarios that need its time_divisor parameter.
+WGDEBUG_TESTS = ("vmtests/wireguard/test_selftests.py", "vmtests/wireguard/test_timers.py")
 
 
 # Tests CI leaves out until they are fixed, with the reason. `invoke matrix` and
@@ -176,6 +184,7 @@ def ci_plan() -> list[CiStep]:
                deselect=tuple(KNOWN_UNSTABLE)),
         CiStep(f"{m.default} debug kernel: scenarios 1 5 9 10 11", DEBUG_SCENARIOS, kernel=m.default, flavour="debug"),
         CiStep(f"{m.default} bundled crypto: scenarios 1 5", DEBUG_SCENARIOS[:2], kernel=m.default, crypto="bundled"),
+        CiStep(f"{m.default} WG_DEBUG module: self-tests, timers", WGDEBUG_TESTS, kernel=m.default, debug_module=True),
     ]
     for k in m.kernels:
         if k != m.default:
@@ -214,7 +223,7 @@ def _run_ci_step(step: CiStep, prebuilder: KernelPrebuilder) -> tuple[CiStep, in
             say(f"the background build of {step.kernel} ({step.flavour}) failed (exit {code}, "
                 f"{prebuilder.log_of(step.kernel, step.flavour)}); the step builds it itself")
         sel = selection(step.kernel, config=step.flavour)
-        cmd = pytest_vm_args(sel, step.crypto, junit, None, step.paths)
+        cmd = pytest_vm_args(sel, step.crypto, junit, None, step.paths, debug_module=step.debug_module)
         for node in step.deselect:
             say(f"CI leaves out {node}: {KNOWN_UNSTABLE.get(node, 'see ci_plan()')}")
             cmd += ["--deselect", node]

@@ -22,6 +22,7 @@
 
 #include "../compat.h"
 #include "selftest.h"
+#include "../selftest/selftest.h"
 
 #undef pr_fmt
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -280,29 +281,11 @@ bool wgc_crypto_selftest(void)
 {
 	bool ok = true;
 
-	if (!st_blake2s()) {
-		pr_err("selftest crypto: blake2s vectors failed\n");
-		ok = false;
-	}
-	if (!st_aead()) {
-		pr_err("selftest crypto: chacha20poly1305 vectors failed\n");
-		ok = false;
-	}
-	if (!st_aead_sg()) {
-		pr_err("selftest crypto: chacha20poly1305 sg vectors failed\n");
-		ok = false;
-	}
-	if (!st_xaead()) {
-		pr_err("selftest crypto: xchacha20poly1305 vectors failed\n");
-		ok = false;
-	}
-	if (!st_curve25519()) {
-		pr_err("selftest crypto: curve25519 vectors failed\n");
-		ok = false;
-	}
-	if (ok)
-		pr_info("selftest crypto: pass\n");
-	else
-		pr_err("selftest crypto: FAIL\n");
+	/* Run them all, so that every verdict line is printed. */
+	ok &= wg_selftest_report("crypto-blake2s", st_blake2s());
+	ok &= wg_selftest_report("crypto-chacha20poly1305", st_aead());
+	ok &= wg_selftest_report("crypto-chacha20poly1305-sg", st_aead_sg());
+	ok &= wg_selftest_report("crypto-xchacha20poly1305", st_xaead());
+	ok &= wg_selftest_report("crypto-curve25519", st_curve25519());
 	return ok;
 }

@@ -12,6 +12,7 @@
 #include <linux/vmalloc.h>
 #include "../allowedips.h"
 #include "../peer.h"
+#include "selftest.h"
 
 #define AIPT_PEERS	16
 #define AIPT_ENTRIES	600
@@ -305,6 +306,5 @@ out_free_peers:
 out_free_ctx:
 	kfree(c);
 out:
-	pr_info("wireguard: selftest allowedips: %s\n", ok ? "pass" : "FAIL");
-	return ok;
+	return wg_selftest_report("allowedips", ok);
 }

@@ -7,8 +7,12 @@
  * (Topology.put_compiled) and copies the binary into the guest, so the
  * attacker's rate no longer depends on how fast the guest runs Python.
  *
+ * It sends in rounds at real-time priority (see main()), so that the
+ * datagrams of a round are all queued at a receiver on the same CPUs before
+ * it handles any of them.
+ *
  * Usage: udp_blast HOST PORT MSGFILE MSGLEN EXPECT_LEN EXPECT_HEAD_HEX
- *                  SAMPLE_OUT STATE_PREFIX MAX_SECONDS
+ *                  SAMPLE_OUT STATE_PREFIX MAX_SECONDS [ROUND [ROUNDS]]
  *   MSGFILE       datagrams of MSGLEN bytes each, back to back, sent in turn
  *                 and over again
  *   EXPECT_*      an answer of EXPECT_LEN bytes starting with these bytes is
@@ -17,12 +21,16 @@
  *   STATE_PREFIX  STATE_PREFIX.replied is created at the first expected
  *                 answer; the run ends when STATE_PREFIX.stop exists or
  *                 after MAX_SECONDS
+ *   ROUND         datagrams per round (default 768), ROUNDS how many rounds
+ *                 at most (default: no limit)
  * Prints "sent=N replies=N other=N" and exits 0; 2 on bad usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BURST	256
+#define BURST	256	/* datagrams per sendmmsg() */
+#define ROUND	768	/* datagrams sent before each pause, by default */
 #define SAMPLE	64
 #define MAXDGRAM 2048
 
@@ -142,13 +151,16 @@ int main(int argc, char **argv)
 	struct tally t = { 0 };
 	char stop_flag[4096], replied_flag[4096];
 	double deadline, end;
-	int sock, i, rcvbuf = 1 << 22;
+	int sock, i, rcvbuf = 1 << 22, sndbuf = 1 << 26, rt_refused = 0;
+	long round_len, rounds;
 
-	if (argc != 10) {
-		fprintf(stderr, "usage: %s HOST PORT MSGFILE MSGLEN EXPECT_LEN EXPECT_HEAD_HEX SAMPLE_OUT STATE_PREFIX MAX_SECONDS\n",
+	if (argc < 10 || argc > 12) {
+		fprintf(stderr, "usage: %s HOST PORT MSGFILE MSGLEN EXPECT_LEN EXPECT_HEAD_HEX SAMPLE_OUT STATE_PREFIX MAX_SECONDS [ROUND [ROUNDS]]\n",
 			argv[0]);
 		return 2;
 	}
+	round_len = argc > 10 ? strtol(argv[10], NULL, 10) : ROUND;
+	rounds = argc > 11 ? strtol(argv[11], NULL, 10) : -1;
 	msglen = strtoul(argv[4], NULL, 10);
 	t.expect_len = strtoul(argv[5], NULL, 10);
 	t.head_len = unhex(argv[6], t.head, sizeof(t.head));
@@ -169,7 +181,11 @@ int main(int argc, char **argv)
 		perror("udp_blast: socket");
 		return 2;
 	}
-	setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* Room for whole rounds (root may exceed the sysctl maximum). */
+	if (setsockopt(sock, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (setsockopt(sock, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
+		setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	t.sample = fopen(argv[7], "w");
 	if (!t.sample) {
 		perror(argv[7]);
@@ -180,25 +196,51 @@ int main(int argc, char **argv)
 	t.replied_flag = replied_flag;
 	deadline = now() + strtod(argv[9], NULL);
 
-	while (now() < deadline && !exists(stop_flag)) {
-		memset(msgs, 0, sizeof(msgs));
-		for (i = 0; i < BURST; i++) {
-			iov[i].iov_base = file + msglen * ((next + i) % count);
-			iov[i].iov_len = msglen;
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
+	/*
+	 * A round of ROUND datagrams goes out at real-time priority, so that
+	 * on the guest's CPU no ordinary task, the receiver's workers
+	 * included, runs before the round is handed to the kernel: the round
+	 * is queued at the receiver before any of it is processed, however
+	 * fast or slow the guest is. Then a pause at ordinary priority lets
+	 * the receiver work and the answers come back.
+	 */
+	while (now() < deadline && !exists(stop_flag) && rounds--) {
+		struct sched_param rt = { .sched_priority = 1 };
+		struct sched_param normal = { .sched_priority = 0 };
+		struct pollfd pfd = { .fd = sock, .events = POLLIN };
+		int in_round = 0;
+
+		if (sched_setscheduler(0, SCHED_FIFO, &rt))
+			rt_refused = 1;
+		while (in_round < round_len) {
+			int want = round_len - in_round < BURST ?
+				   round_len - in_round : BURST;
+
+			memset(msgs, 0, sizeof(msgs));
+			for (i = 0; i < want; i++) {
+				iov[i].iov_base = file + msglen * ((next + i) % count);
+				iov[i].iov_len = msglen;
+				msgs[i].msg_hdr.msg_iov = &iov[i];
+				msgs[i].msg_hdr.msg_iovlen = 1;
+			}
+			i = sendmmsg(sock, msgs, want, 0);
+			if (i > 0) {
+				sent += i;
+				next += i;
+				in_round += i;
+			} else if (errno != ECONNREFUSED && errno != ENOBUFS &&
+				   errno != EAGAIN) {
+				perror("udp_blast: sendmmsg");
+				goto done;
+			} else {
+				in_round += want;	/* dropped: on to the next */
+			}
 		}
-		i = sendmmsg(sock, msgs, BURST, 0);
-		if (i > 0) {
-			sent += i;
-			next += i;
-		} else if (errno != ECONNREFUSED && errno != ENOBUFS &&
-			   errno != EAGAIN) {
-			perror("udp_blast: sendmmsg");
-			break;
-		}
-		drain(sock, &t);
+		sched_setscheduler(0, SCHED_OTHER, &normal);
+		while (poll(&pfd, 1, 200) > 0)
+			drain(sock, &t);
 	}
+done:
 	/* Answers to the last bursts may still be on their way. */
 	end = now() + 1.0;
 	while (now() < end) {
@@ -206,6 +248,8 @@ int main(int argc, char **argv)
 		usleep(10000);
 	}
 	fclose(t.sample);
+	if (rt_refused)
+		fprintf(stderr, "udp_blast: real-time priority refused; rounds may interleave with the receiver\n");
 	printf("sent=%lu replies=%lu other=%lu\n", sent, t.replies, t.other);
 	return 0;
 }

@@ -96,18 +96,26 @@ static inline void skb_reset_redirect(struct sk_buff *skb)
 }
 #endif
 #if !WGC_HAVE_IP_TUNNEL_PARSE_PROTOCOL
-/* A headerless tunnel: the protocol is the IP version of the network header. */
+/*
+ * A headerless tunnel: the protocol is the IP version of the network header,
+ * and only when that whole header is in the linear part.
+ */
 static inline __be16 ip_tunnel_parse_protocol(const struct sk_buff *skb)
 {
 	const u8 *network = skb_network_header(skb);
+	const u8 *tail = skb_tail_pointer(skb);
 
-	if (network < skb->head || network + 1 > skb_tail_pointer(skb))
+	if (network < skb->head || network + 1 > tail)
 		return 0;
 	switch (*network >> 4) {
 	case 4:
-		return htons(ETH_P_IP);
+		if (network + sizeof(struct iphdr) <= tail)
+			return htons(ETH_P_IP);
+		break;
 	case 6:
-		return htons(ETH_P_IPV6);
+		if (network + sizeof(struct ipv6hdr) <= tail)
+			return htons(ETH_P_IPV6);
+		break;
 	}
 	return 0;
 }
