@@ -201,16 +201,50 @@ static bool wgsock_same_src(const struct wgendpoint *a,
 	       a->src_ifindex == b->src_ifindex;
 }
 
+/* The route to tx->ep from the socket of its family; under RCU-bh. */
+static struct dst_entry *wgsock_route(struct wgsock_tx *tx, u32 mark)
+{
+	struct wgdev *wg = tx->wg;
+
+	switch (tx->ep->addr.sa_family) {
+	case AF_INET:
+		tx->sk = rcu_dereference_bh(wg->sk4);
+		return tx->sk ? wgsock_route4(tx, mark) : ERR_PTR(-ENONET);
+	case AF_INET6:
+		tx->sk = rcu_dereference_bh(wg->sk6);
+		return tx->sk ? wgsock_route6(tx, mark) : ERR_PTR(-ENONET);
+	}
+	return ERR_PTR(-EDESTADDRREQ);
+}
+
+/*
+ * The route to @peer's endpoint, read into tx->ep. The endpoint is read,
+ * and its route looked up and cached, under the peer's ep_lock held for
+ * reading: an endpoint change resets the cache under the same lock held for
+ * writing, so no route for an old endpoint (or of the other family) can be
+ * cached after it. *@src_moved: routing chose another source than the peer
+ * has stored.
+ */
+static struct dst_entry *wgsock_route_peer(struct wgsock_tx *tx,
+					   struct wgpeer *peer, u32 mark,
+					   bool *src_moved)
+{
+	struct dst_entry *dst;
+
+	read_lock(&peer->ep_lock);
+	*tx->ep = peer->ep;
+	tx->cache = &peer->dst_cache;
+	dst = wgsock_route(tx, mark);
+	*src_moved = !IS_ERR(dst) && !wgsock_same_src(&peer->ep, tx->ep);
+	read_unlock(&peer->ep_lock);
+	return dst;
+}
+
 /*
  * Sends @skb (consumed in every case) to the endpoint of @peer or, with no
  * @peer, to @ep (answering a stranger: no route cache). @ep returns the
- * endpoint used, with the source address routing chose.
- *
- * For a peer the endpoint is read, and its route looked up and cached,
- * under the peer's ep_lock held for reading: an endpoint change resets the
- * cache under the same lock held for writing, so no route for an old
- * endpoint (or of the other family) can be cached after it. Returns 1 when
- * the source routing chose differs from the one the peer has stored.
+ * endpoint used, with the source address routing chose. Returns 1 when that
+ * source differs from the one the peer has stored.
  */
 static int wgsock_send(struct wgdev *wg, struct wgpeer *peer,
 		       struct sk_buff *skb, struct wgendpoint *ep, u8 ds)
@@ -218,29 +252,14 @@ static int wgsock_send(struct wgdev *wg, struct wgpeer *peer,
 	struct wgsock_tx tx = { .wg = wg, .ep = ep };
 	u8 depth = wgcb(skb)->nesting + 1, outside;
 	u32 mark = READ_ONCE(wg->fwmark);
-	bool src_moved = false, v4;
+	bool src_moved = false;
 	struct dst_entry *dst;
 
 	rcu_read_lock_bh();
-	if (peer) {
-		read_lock(&peer->ep_lock);
-		*ep = peer->ep;
-		tx.cache = &peer->dst_cache;
-	}
-	v4 = ep->addr.sa_family == AF_INET;
-	if (!v4 && ep->addr.sa_family != AF_INET6)
-		dst = ERR_PTR(-EDESTADDRREQ);
-	else if (!(tx.sk = v4 ? rcu_dereference_bh(wg->sk4) :
-				rcu_dereference_bh(wg->sk6)))
-		dst = ERR_PTR(-ENONET);
-	else if (v4)
-		dst = wgsock_route4(&tx, mark);
+	if (peer)
+		dst = wgsock_route_peer(&tx, peer, mark, &src_moved);
 	else
-		dst = wgsock_route6(&tx, mark);
-	if (peer) {
-		src_moved = !IS_ERR(dst) && !wgsock_same_src(&peer->ep, ep);
-		read_unlock(&peer->ep_lock);
-	}
+		dst = wgsock_route(&tx, mark);
 	if (IS_ERR(dst)) {
 		rcu_read_unlock_bh();
 		kfree_skb(skb);
@@ -259,7 +278,7 @@ static int wgsock_send(struct wgdev *wg, struct wgpeer *peer,
 	 */
 	outside = __this_cpu_read(wgsock_depth);
 	__this_cpu_write(wgsock_depth, depth);
-	if (v4)
+	if (ep->addr.sa_family == AF_INET)
 		wgsock_xmit4(&tx, dst, skb, ds);
 	else
 		wgsock_xmit6(&tx, dst, skb, ds);

@@ -140,7 +140,8 @@ def test_deleting_a_namespace_deletes_its_interfaces_and_frees_their_ports(topo:
     # an interface whose socket is in a itself, besides the one moved there from outer
     topo.wireguard(p.a, name="wg1", listen_port=10005)
     assert 10005 in udp_ports(p.a)
-    topo.vm.run(f"ip netns del {p.a.name}", timeout=60)
+    deleted = topo.vm.run(f"ip netns del {p.a.name}", timeout=60)
+    assert deleted.status == 0, f"ip netns del {p.a.name} failed: {deleted.output}"
     topo.namespaces.remove(p.a)
     # A's wg0 is gone with the namespace, and its socket in outer with it
     wait_until(lambda: 10001 not in udp_ports(p.outer), 60, "outer's port 10001 to be released")

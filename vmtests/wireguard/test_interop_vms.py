@@ -72,5 +72,9 @@ def test_both_directions_against_the_kernels_own_wireguard_in_another_guest(two_
     sh(vm2, setup_peer.format(pub=k1.public, ip="10.9.0.1", ep="10.77.0.1:51820"))
     wait_until(lambda: ping(vm2, "10.9.0.1"), 60, "vm2 to reach vm1 through the tunnel")
     d1 = parse_dump(sh(vm1, "wg show wg0 dump")).peers[k2.public]
+    # vm1 received vm2's initiation (148) and sent the response (92); the rest is data,
+    # 128-byte pings and 32-byte keepalives. Had vm1 initiated, both would be 56 off.
     assert d1.latest_handshake > 0 and d1.rx_bytes >= 148, "vm1 did not receive vm2's initiation"
+    assert (d1.rx_bytes - 148) % 32 == 0 and (d1.tx_bytes - 92) % 32 == 0, \
+        f"vm1 received {d1.rx_bytes} and sent {d1.tx_bytes} bytes: vm2 was not the initiator"
     assert ping(vm1, "10.9.0.2")
