@@ -225,12 +225,14 @@ bool wgpeer_has_endpoint(struct wgpeer *peer)
 
 void wgpeer_count_tx(struct wgpeer *peer, unsigned int bytes)
 {
+	lockdep_assert_in_softirq();
 	atomic64_add(bytes, &peer->tx_bytes);
 	dev_sw_netstats_tx_add(peer->wg->dev, 1, bytes);
 }
 
 void wgpeer_count_rx(struct wgpeer *peer, unsigned int bytes)
 {
+	lockdep_assert_in_softirq();
 	atomic64_add(bytes, &peer->rx_bytes);
 	dev_sw_netstats_rx_add(peer->wg->dev, bytes);
 }

@@ -107,6 +107,16 @@ static inline void kfree_sensitive(const void *p)
 #define lockdep_assert_held_write(l) lockdep_assert_held_exclusive(l)
 #endif
 
+#if !WGC_HAVE_LOCKDEP_ASSERT_IN_SOFTIRQ
+/* Softirq context or BH disabled, asserted where lockdep runs. */
+#ifdef CONFIG_PROVE_LOCKING
+#define lockdep_assert_in_softirq()					\
+	WARN_ON_ONCE(debug_locks && (!in_softirq() || in_irq() || in_nmi()))
+#else
+#define lockdep_assert_in_softirq() do { } while (0)
+#endif
+#endif
+
 #if !WGC_HAVE_TOTALRAM_PAGES_FN
 /* Still the variable here; a function-like macro leaves its other uses alone. */
 #define totalram_pages() (totalram_pages)
