@@ -373,25 +373,23 @@ static struct rtnl_link_ops wgdev_link_ops __read_mostly = {
 };
 
 /*
- * A namespace is dying: delete every device whose sockets live in it (the
- * kernel sockets hold no reference on it). Devices that live in it are
- * deleted by the core.
+ * A namespace is dying. Devices that live in it are deleted by the core.
+ * A device whose sockets live in it but that was moved to another namespace
+ * stays there with its configuration and loses only its sockets: they hold
+ * no reference on the dying namespace, so they go now, and the device can
+ * open none again (wgsock_open() refuses without sock_net).
  */
 static void wgdev_net_pre_exit(struct net *net)
 {
-	struct wgdev *wg, *tmp;
-	LIST_HEAD(kill);
+	struct wgdev *wg;
 
 	rtnl_lock();
-	list_for_each_entry_safe(wg, tmp, &wgdev_list, dev_entry) {
+	list_for_each_entry(wg, &wgdev_list, dev_entry) {
 		if (wg->sock_net != net)
 			continue;
 		wgsock_close(wg);
-		wg->sock_net = NULL;
-		list_del_init(&wg->dev_entry);
-		unregister_netdevice_queue(wg->dev, &kill);
+		WRITE_ONCE(wg->sock_net, NULL);
 	}
-	unregister_netdevice_many(&kill);
 	rtnl_unlock();
 	wg_ratelimiter_forget_net(net);
 }

@@ -254,6 +254,7 @@ void wgrx_handshake_one(struct wgq_engine *engine, struct sk_buff *skb)
 	enum wg_macs_verdict verdict;
 	struct wgendpoint src;
 	struct wgpeer *peer;
+	struct net *sock_net;
 	bool under_load;
 
 	if (wgsock_endpoint_from_skb(&src, skb))
@@ -285,8 +286,8 @@ void wgrx_handshake_one(struct wgq_engine *engine, struct sk_buff *skb)
 						 sizeof(reply));
 			goto out;
 		}
-		if (!wg->sock_net ||
-		    !wg_ratelimiter_allow(wg->sock_net, &src.addr))
+		sock_net = READ_ONCE(wg->sock_net);
+		if (!sock_net || !wg_ratelimiter_allow(sock_net, &src.addr))
 			goto out;
 	}
 	if (type == WG_MSG_INITIATION)

@@ -150,6 +150,21 @@ def test_deleting_a_namespace_deletes_its_interfaces_and_frees_their_ports(topo:
     assert p.b.ping(Pair.A4, count=1, wait=1).received == 0
 
 
+def test_deleting_the_namespace_of_its_socket_keeps_an_interface_that_lives_elsewhere(topo: Topology) -> None:
+    p = two_peers(topo)
+    p.a.wait_ping(Pair.B4)
+    deleted = topo.vm.run(f"ip netns del {p.outer.name}", timeout=60)
+    assert deleted.status == 0, f"ip netns del {p.outer.name} failed: {deleted.output}"
+    topo.namespaces.remove(p.outer)
+    # A's and B's wg0 live in a and b: they stay, with their configuration, only their
+    # sockets went with outer
+    for ns, w, peer in ((p.a, p.wa, p.wb), (p.b, p.wb, p.wa)):
+        assert ns.link_exists("wg0"), f"{ns.name}'s wg0 was deleted with the namespace of its socket"
+        state = w.show()
+        assert state.private_key == w.keys.private and list(state.peers) == [peer.public_key], state
+    assert p.a.ping(Pair.B4, count=1, wait=1).received == 0
+
+
 @pytest.mark.destructive
 def test_rmmod_with_interfaces_present_and_traffic_flowing(fresh_wg_vm: Any, implementation: str) -> None:
     with Topology(fresh_wg_vm, "rmmod") as topo:
