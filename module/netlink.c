@@ -515,6 +515,28 @@ static int wgnl_set_peer(struct wgdev *wg, struct nlattr *attr,
 	return 0;
 }
 
+/*
+ * Wipes the private key and the preshared keys a SET request carried, in
+ * the request's own buffer, before the core frees it: the keys live on
+ * only where the device keeps them.
+ */
+static void wgnl_wipe_request_keys(struct nlattr **attrs)
+{
+	struct nlattr *peer, *attr;
+	int rem, rem_peer;
+
+	if (attrs[WGDEVICE_A_PRIVATE_KEY])
+		memzero_explicit(nla_data(attrs[WGDEVICE_A_PRIVATE_KEY]),
+				 nla_len(attrs[WGDEVICE_A_PRIVATE_KEY]));
+	if (!attrs[WGDEVICE_A_PEERS])
+		return;
+	nla_for_each_nested(peer, attrs[WGDEVICE_A_PEERS], rem)
+		nla_for_each_nested(attr, peer, rem_peer)
+			if (nla_type(attr) == WGPEER_A_PRESHARED_KEY)
+				memzero_explicit(nla_data(attr),
+						 nla_len(attr));
+}
+
 static int wgnl_set_device(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **attrs = info->attrs;
@@ -525,8 +547,10 @@ static int wgnl_set_device(struct sk_buff *skb, struct genl_info *info)
 	int ret = 0, rem;
 
 	wg = wgnl_find_device(genl_info_net(info), attrs);
-	if (IS_ERR(wg))
+	if (IS_ERR(wg)) {
+		wgnl_wipe_request_keys(attrs);
 		return PTR_ERR(wg);
+	}
 
 	rtnl_lock();
 	mutex_lock(&wg->update_lock);
@@ -583,6 +607,7 @@ out:
 	mutex_unlock(&wg->update_lock);
 	rtnl_unlock();
 	dev_put(wg->dev);
+	wgnl_wipe_request_keys(attrs);
 	return ret;
 }
 
