@@ -74,12 +74,20 @@ static bool wgtimers_usable(struct wgpeer *peer)
 	return !READ_ONCE(peer->dead) && netif_running(peer->wg->dev);
 }
 
-/* (Re)starts a timer to expire @delay jiffies from now. */
+/*
+ * (Re)starts a timer to expire @delay jiffies from now. The check and the
+ * arming form one RCU-bh read section: teardown marks the peer dead, waits
+ * a grace period (synchronize_net()), then shuts its timers down, so every
+ * arm that saw it alive is done before the shutdown and none comes after,
+ * also where timer_shutdown_sync() is only timer_delete_sync().
+ */
 static void wgtimers_arm(struct wgpeer *peer, enum wgtimer_id id,
 			 unsigned long delay)
 {
+	rcu_read_lock_bh();
 	if (wgtimers_usable(peer))
 		mod_timer(&peer->timers[id], jiffies + delay);
+	rcu_read_unlock_bh();
 }
 
 /*

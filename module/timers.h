@@ -5,8 +5,10 @@
  * persistent keepalive; plus the event hooks that arm and cancel them.
  *
  * Locking: timers are self-synchronised by the timer API. Hooks may be
- * called from any context. A dead peer (peer->dead) never re-arms a timer;
- * wgtimers_shutdown() waits for running callbacks.
+ * called from process and softirq context, not hard irq. A dead peer
+ * (peer->dead) never re-arms a timer: the check and the arming are one
+ * RCU-bh read section, and teardown waits a grace period after marking the
+ * peer dead before wgtimers_shutdown(), which waits for running callbacks.
  */
 #ifndef WGM_TIMERS_H
 #define WGM_TIMERS_H
