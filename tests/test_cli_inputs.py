@@ -73,3 +73,26 @@ def test_every_test_ci_leaves_out_exists_and_has_a_reason():
             path, _, name = node.partition("::")
             assert f"def {name}(" in (REPO / path).read_text(), node
             assert KNOWN_UNSTABLE[node]
+
+
+def test_ci_tests_the_release_build_and_runs_the_wg_debug_tests_once():
+    from wgcompat.paths import REPO
+    from wgcompat.session import WGDEBUG_TESTS, ci_plan
+
+    plan = ci_plan()
+    wgdebug = [s for s in plan if s.debug_module]
+    assert len(wgdebug) == 1 and wgdebug[0].paths == WGDEBUG_TESTS
+    assert all((REPO / p).is_file() for p in WGDEBUG_TESTS)
+    assert any(not s.debug_module and s.paths == ("vmtests",) for s in plan), "no release-build whole suite"
+
+
+def test_debug_module_reaches_pytest_and_names_its_reports():
+    from wgcompat import paths
+    from wgcompat.pipeline import selection
+    from wgcompat.session import pytest_vm_args
+
+    junit = Path("/tmp/r/junit.xml")
+    assert "--debug-module" in pytest_vm_args(selection("6.1"), "auto", junit, None, debug_module=True)
+    assert "--debug-module" not in pytest_vm_args(selection("6.1"), "auto", junit, None)
+    assert paths.run_label("normal", "auto", debug_module=True) == "normal-wgdebug"
+    assert paths.vmtests_report_dir("6.1", "normal", "auto", True) != paths.vmtests_report_dir("6.1", "normal", "auto")
