@@ -189,7 +189,8 @@ static void wgtx_unreachable(struct sk_buff *skb)
 /*
  * Moves what @skb carries onto @out as the packets to encrypt: one per GSO
  * segment, each remembering the route's @mtu, the inner ECN bits and how
- * deep inside tunnels of ours it already is, none holding a route any more. Consumes @skb, or returns false and leaves it.
+ * deep inside tunnels of ours it already is, none holding a route any more.
+ * Consumes @skb, or returns false and leaves it.
  */
 static bool wgtx_split(struct sk_buff *skb, unsigned int mtu, u8 nesting,
 		       struct sk_buff_head *out)
