@@ -71,15 +71,21 @@ static int wgdev_stop(struct net_device *dev)
 	struct wgpeer *peer;
 
 	mutex_lock(&wg->update_lock);
+	/*
+	 * Nothing new arrives once the socket is closed; handshake messages
+	 * already queued must not install keys after the wipe below, which
+	 * would then outlive the interface's session without an expiry.
+	 */
+	wgsock_close(wg);
+	wgq_engine_drain(&wg->handshakes);
 	list_for_each_entry(peer, &wg->peers, dev_entry) {
 		wgtimers_cancel(peer);
 		wg_keyslots_clear(&peer->slots);
 		wg_handshake_clear(&peer->hs);
 		skb_queue_purge(&peer->staged);
-		WRITE_ONCE(peer->initiation_sent, false);
+		wgtx_forget_handshake_sent(peer);
 		peer->hs_attempts = 0;
 	}
-	wgsock_close(wg);
 	mutex_unlock(&wg->update_lock);
 	return 0;
 }

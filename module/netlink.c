@@ -377,11 +377,22 @@ static int wgnl_set_private_key(struct wgdev *wg, const u8 *key)
 	up_write(&wg->id.lock);
 	memzero_explicit(public_key, sizeof(public_key));
 
-	/* Persistent keepalives go out as soon as there is a key. */
-	if (has_public && netif_running(wg->dev))
-		list_for_each_entry(peer, &wg->peers, dev_entry)
-			if (peer->keepalive_interval)
-				wgtx_keepalive(peer);
+	/*
+	 * A handshake in flight was made with the old key: its response must
+	 * not complete it. The next packet starts a new one at once, and
+	 * what waited for a key (staged packets, persistent keepalives)
+	 * goes out now.
+	 */
+	list_for_each_entry(peer, &wg->peers, dev_entry) {
+		wg_handshake_clear(&peer->hs);
+		wgtx_forget_handshake_sent(peer);
+		if (!has_public || !netif_running(wg->dev))
+			continue;
+		if (peer->keepalive_interval)
+			wgtx_keepalive(peer);	/* flushes staged ones too */
+		else
+			wgtx_flush_staged(peer);
+	}
 	return 0;
 }
 

@@ -39,7 +39,7 @@ struct wgpeer *wgpeer_create(struct wgdev *wg, const u8 public_key[WG_KEY_LEN],
 	rwlock_init(&peer->ep_lock);
 	atomic64_set(&peer->tx_bytes, 0);
 	atomic64_set(&peer->rx_bytes, 0);
-	atomic_long_set(&peer->last_initiation, 0);
+	atomic_long_set(&peer->last_handshake_sent, 0);
 	seqlock_init(&peer->hs_time_lock);
 	skb_queue_head_init(&peer->staged);
 	wgq_order_init(&peer->tx_order);
@@ -182,27 +182,40 @@ void wgpeer_put(struct wgpeer *peer)
 		kref_put(&peer->ref, wgpeer_release);
 }
 
+/*
+ * The interface alone does not make a change: with asymmetric routes packets
+ * to our source come in on another interface than ours leave by, and taking
+ * that as new would drop the route cache every time.
+ */
+static bool wgpeer_endpoint_differs(const struct wgendpoint *cur,
+				    const struct wgendpoint *ep)
+{
+	if (ep->addr.sa_family == AF_INET)
+		return cur->addr.sa_family != AF_INET ||
+		       memcmp(&cur->addr4, &ep->addr4, sizeof(ep->addr4)) ||
+		       cur->src4 != ep->src4;
+	return cur->addr.sa_family != AF_INET6 ||
+	       memcmp(&cur->addr6, &ep->addr6, sizeof(ep->addr6)) ||
+	       !ipv6_addr_equal(&cur->src6, &ep->src6);
+}
+
 void wgpeer_set_endpoint(struct wgpeer *peer, const struct wgendpoint *ep)
 {
 	bool changed;
 
-	write_lock_bh(&peer->ep_lock);
-	if (ep->addr.sa_family == AF_INET)
-		changed = peer->ep.addr.sa_family != AF_INET ||
-			  memcmp(&peer->ep.addr4, &ep->addr4,
-				 sizeof(ep->addr4)) ||
-			  peer->ep.src4 != ep->src4;
-	else
-		changed = peer->ep.addr.sa_family != AF_INET6 ||
-			  memcmp(&peer->ep.addr6, &ep->addr6,
-				 sizeof(ep->addr6)) ||
-			  !ipv6_addr_equal(&peer->ep.src6, &ep->src6);
 	/*
-	 * The interface alone does not make a change: with asymmetric routes
-	 * packets to our source come in on another interface than ours leave
-	 * by, and taking that as new would drop the route cache every time.
+	 * Every authenticated packet lands here; nearly all come from where
+	 * the last one did. Compare under the read lock, so that decrypting
+	 * CPUs do not serialise on the write lock for nothing.
 	 */
-	if (changed) {
+	read_lock_bh(&peer->ep_lock);
+	changed = wgpeer_endpoint_differs(&peer->ep, ep);
+	read_unlock_bh(&peer->ep_lock);
+	if (!changed)
+		return;
+
+	write_lock_bh(&peer->ep_lock);
+	if (wgpeer_endpoint_differs(&peer->ep, ep)) {
 		peer->ep = *ep;
 		dst_cache_reset(&peer->dst_cache);
 	}

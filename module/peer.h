@@ -84,8 +84,9 @@ struct wgpeer {
 	unsigned int hs_attempts;
 	bool keepalive_again;
 	bool lastminute_sent;
-	atomic_long_t last_initiation;	/* jiffies of the last one sent */
-	bool initiation_sent;		/* last_initiation is meaningful */
+	/* jiffies of the last initiation or response sent */
+	atomic_long_t last_handshake_sent;
+	bool handshake_sent;		/* last_handshake_sent is meaningful */
 	seqlock_t hs_time_lock;
 	struct timespec64 last_handshake;	/* wall clock, 0 if never */
 

@@ -58,6 +58,20 @@ static void wgq_free_skb(void *ptr)
 	kfree_skb(skb);
 }
 
+void wgq_engine_drain(struct wgq_engine *e)
+{
+	struct sk_buff *skb;
+	int cpu;
+
+	while ((skb = ptr_ring_consume_bh(&e->ring))) {
+		atomic_dec(&e->count);
+		wgq_free_skb(skb);
+	}
+	/* A worker may still be handling the one it took before. */
+	for_each_possible_cpu(cpu)
+		flush_work(&per_cpu_ptr(e->workers, cpu)->work);
+}
+
 void wgq_engine_free(struct wgq_engine *e)
 {
 	int cpu;

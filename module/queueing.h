@@ -75,6 +75,11 @@ int wgq_engine_init(struct wgq_engine *e, struct workqueue_struct *wq,
 		    unsigned int size, wgq_handler_t handler, void *owner);
 /* Stops accepting work; frees the skbs left in the ring. */
 void wgq_engine_free(struct wgq_engine *e);
+/*
+ * Free what is queued and wait for the workers to finish the packets they
+ * hold; the handler must drop what arrives meanwhile. Process context.
+ */
+void wgq_engine_drain(struct wgq_engine *e);
 /* Queues @skb; false when the ring is full (the caller still owns it). */
 bool wgq_engine_push(struct wgq_engine *e, struct sk_buff *skb);
 

@@ -23,6 +23,15 @@
 #include "timers.h"
 #include "ratelimiter.h"
 
+#ifdef WG_DEBUG
+#include <linux/delay.h>
+
+static unsigned int response_delay_ms;
+module_param(response_delay_ms, uint, 0644);
+MODULE_PARM_DESC(response_delay_ms,
+		 "debug builds only: delay handling each handshake response (ms)");
+#endif
+
 #define WGRX_MAX_SG	(MAX_SKB_FRAGS + 8)
 
 static u8 wgrx_outer_ds(struct sk_buff *skb)
@@ -97,6 +106,8 @@ static bool wgrx_under_load(struct wgdev *wg)
 
 static void wgrx_queue_handshake(struct wgdev *wg, struct sk_buff *skb)
 {
+	/* Whoever frees it from the ring reads the control block. */
+	memset(wgcb(skb), 0, sizeof(*wgcb(skb)));
 	if (atomic_read(&wg->handshakes.count) >= WG_MAX_QUEUED_HANDSHAKES ||
 	    !wgq_engine_push(&wg->handshakes, skb)) {
 		net_dbg_ratelimited("%s: dropping handshake, queue full\n",
@@ -207,11 +218,22 @@ static void wgrx_initiation(struct wgdev *wg, struct sk_buff *skb)
 	wgrx_authenticated(peer, skb);
 	if (wg_noise_create_response(&peer->hs, &resp))
 		goto out;
+	/*
+	 * The response is only worth sending once its session exists: the
+	 * initiator starts sending on it as soon as the response arrives.
+	 */
 	kp = wg_noise_derive_keypair(&peer->hs);
-	if (kp) {
-		wg_keyslots_install(&peer->slots, kp);
-		wgtimers_event(peer, WGT_EV_SESSION);
-	}
+	if (!kp)
+		goto out;
+	wg_keyslots_install(&peer->slots, kp);
+	wgtimers_event(peer, WGT_EV_SESSION);
+	/*
+	 * A response is handshake activity like an initiation: for
+	 * REKEY_TIMEOUT our own packets to this peer wait for the initiator's
+	 * first data message (it confirms the new session) instead of
+	 * starting a second, crossing handshake.
+	 */
+	wgtx_note_handshake_sent(peer);
 	wgtimers_event(peer, WGT_EV_AUTH_TRAVERSAL);
 	wgtimers_event(peer, WGT_EV_AUTH_SENT);
 	wgsock_send_buf(peer, &resp, sizeof(resp), WG_HANDSHAKE_DSCP);
@@ -257,6 +279,13 @@ void wgrx_handshake_one(struct wgq_engine *engine, struct sk_buff *skb)
 	struct net *sock_net;
 	bool under_load;
 
+#ifdef WG_DEBUG
+	if (type == WG_MSG_RESPONSE && READ_ONCE(response_delay_ms))
+		msleep(READ_ONCE(response_delay_ms));
+#endif
+	/* Queued before `ip link set down`: the stop drains what is left. */
+	if (unlikely(!netif_running(wg->dev)))
+		goto out;
 	if (wgsock_endpoint_from_skb(&src, skb))
 		goto out;
 	if (type == WG_MSG_COOKIE_REPLY) {
@@ -404,6 +433,23 @@ drop:
 	kfree_skb(skb);
 }
 
+/*
+ * Rekey on receive: what counts is the session we send on, the current
+ * keypair, not the one this packet came on (a late packet on the previous
+ * keypair says nothing about the age of the current one).
+ */
+static bool wgrx_current_is_old(struct wgpeer *peer)
+{
+	struct wg_keypair *kp;
+	bool old;
+
+	rcu_read_lock_bh();
+	kp = rcu_dereference_bh(peer->slots.current_kp);
+	old = kp && wg_keypair_should_rekey_rx(kp, wgtimers_keypair_now(kp));
+	rcu_read_unlock_bh();
+	return old;
+}
+
 int wgrx_poll(struct napi_struct *napi, int budget)
 {
 	struct wgpeer *peer = container_of(napi, struct wgpeer, napi);
@@ -432,8 +478,7 @@ int wgrx_poll(struct napi_struct *napi, int budget)
 			wgpeer_set_endpoint(peer, &ep);
 		wgtimers_event(peer, WGT_EV_AUTH_RECEIVED);
 		wgtimers_event(peer, WGT_EV_AUTH_TRAVERSAL);
-		if (!peer->lastminute_sent &&
-		    wg_keypair_should_rekey_rx(kp, wgtimers_keypair_now(kp))) {
+		if (!peer->lastminute_sent && wgrx_current_is_old(peer)) {
 			peer->lastminute_sent = true;
 			wgtx_initiation(peer, false);
 		}

@@ -41,16 +41,32 @@ static void wgtx_trim_staged(struct wgpeer *peer)
 	}
 }
 
+bool wgtx_handshake_recently_sent(struct wgpeer *peer)
+{
+	unsigned long last = atomic_long_read(&peer->last_handshake_sent);
+
+	return READ_ONCE(peer->handshake_sent) &&
+	       time_before(jiffies, last + wgtimers_secs(WG_REKEY_TIMEOUT));
+}
+
+void wgtx_note_handshake_sent(struct wgpeer *peer)
+{
+	atomic_long_set(&peer->last_handshake_sent, jiffies);
+	WRITE_ONCE(peer->handshake_sent, true);
+}
+
+void wgtx_forget_handshake_sent(struct wgpeer *peer)
+{
+	WRITE_ONCE(peer->handshake_sent, false);
+}
+
 void wgtx_initiation(struct wgpeer *peer, bool retry)
 {
-	unsigned long last = atomic_long_read(&peer->last_initiation);
-
 	if (!retry)
 		peer->hs_attempts = 0;
 	if (READ_ONCE(peer->dead))
 		return;
-	if (READ_ONCE(peer->initiation_sent) &&
-	    time_before(jiffies, last + wgtimers_secs(WG_REKEY_TIMEOUT)))
+	if (wgtx_handshake_recently_sent(peer))
 		return;
 	wgpeer_get(peer);
 	if (!queue_work(peer->wg->hs_wq, &peer->initiation_work))
@@ -61,18 +77,15 @@ void wgtx_initiation_work(struct work_struct *work)
 {
 	struct wgpeer *peer = container_of(work, struct wgpeer,
 					   initiation_work);
-	unsigned long last = atomic_long_read(&peer->last_initiation);
 	struct wg_msg_initiation msg;
 
 	if (READ_ONCE(peer->dead) || !netif_running(peer->wg->dev))
 		goto out;
-	if (READ_ONCE(peer->initiation_sent) &&
-	    time_before(jiffies, last + wgtimers_secs(WG_REKEY_TIMEOUT)))
+	if (wgtx_handshake_recently_sent(peer))
 		goto out;
 	if (wg_noise_create_initiation(&peer->hs, &msg))
 		goto out;
-	atomic_long_set(&peer->last_initiation, jiffies);
-	WRITE_ONCE(peer->initiation_sent, true);
+	wgtx_note_handshake_sent(peer);
 	wgtimers_event(peer, WGT_EV_AUTH_TRAVERSAL);
 	wgtimers_event(peer, WGT_EV_AUTH_SENT);
 	/*

@@ -22,8 +22,19 @@ netdev_tx_t wgtx_xmit(struct sk_buff *skb, struct net_device *dev);
 void wgtx_flush_staged(struct wgpeer *peer);
 /* Sends an empty data message (if nothing is staged to carry instead). */
 void wgtx_keepalive(struct wgpeer *peer);
-/* Queues an initiation unless one was sent less than REKEY_TIMEOUT ago. */
+/*
+ * Queues an initiation unless a handshake message (an initiation, or a
+ * response to the peer's) was sent less than REKEY_TIMEOUT ago.
+ */
 void wgtx_initiation(struct wgpeer *peer, bool retry);
+/*
+ * The REKEY_TIMEOUT rate limit: sending an initiation or a response
+ * notes the time; interface down and a new private key forget it, so that
+ * the next packet may start a handshake at once.
+ */
+bool wgtx_handshake_recently_sent(struct wgpeer *peer);
+void wgtx_note_handshake_sent(struct wgpeer *peer);
+void wgtx_forget_handshake_sent(struct wgpeer *peer);
 
 void wgtx_work(struct work_struct *work);
 void wgtx_initiation_work(struct work_struct *work);

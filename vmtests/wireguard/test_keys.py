@@ -108,3 +108,26 @@ def test_removing_a_peer_stops_its_traffic_at_once(topo: Topology) -> None:
     assert p.wb.transfer()[p.wa.public_key][0] == b_rx, "B received something after A removed it"
     # B's packets to A are no longer accepted either
     assert p.b.ping(Pair.A4, count=2, wait=1).received == 0
+
+
+def test_a_packet_sent_while_there_is_no_private_key_leaves_once_one_is_set(topo: Topology) -> None:
+    """Without a private key no handshake can be made: what A sends waits, and goes out as
+    soon as a key is set, with nothing more sent by A."""
+    p = two_peers(topo)
+    p.b.sh("iptables -w -I INPUT -i wg0 -p udp --dport 9 -j DROP")
+
+    def delivered() -> int:
+        return int(p.b.sh("iptables -w -nvxL INPUT | grep -F 'dpt:9'").split()[0])
+
+    keys_a = p.wa.keys
+    assert keys_a is not None
+    p.wa.set("private-key /dev/null")
+    assert p.wa.show().public_key is None, "the private key was not cleared"
+    # sendto() returns once the datagram is in wg0's hands: staged, since there is no session
+    p.a.sh("python3 -c 'import socket; "
+           "socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b\"staged\", (\"10.9.0.2\", 9))'")
+    assert delivered() == 0
+    p.wa.set_private_key(keys_a)
+    wait_until(lambda: delivered() == 1, 30,
+               "the datagram A sent before it had a key to reach B once A has one")
+    assert p.wb.peer(p.wa).latest_handshake > 0
