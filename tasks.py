@@ -203,16 +203,20 @@ def bench_crypto(c):
 @task(help={**KERNEL_HELP, "crypto": MODULE_HELP["crypto"], "seconds": "iperf3 duration per run",
             "rounds": "how many times each implementation runs (interleaved)",
             "only": "comma-separated subset of: ours, reference, wireguard-go, none",
-            "handshakes": "also time this many simultaneous handshakes (ours vs in-tree); 0 to skip"})
+            "handshakes": "also time this many simultaneous handshakes (ours vs in-tree); 0 to skip",
+            "small_packets": "also count 64-byte UDP datagrams per second (default on; --no-small-packets)",
+            "setconf_peers": "also time `wg setconf` of this many peers (ours vs in-tree); 0 to skip",
+            "setconf_ips": "allowed IPs per peer of the setconf benchmark"})
 @user_errors
 def bench(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto", seconds=10, rounds=2,
-          only=None, handshakes=100):
-    """Tunnel throughput in one guest: ours vs the kernel's own WireGuard vs wireguard-go (ratios)."""
-    from wgcompat.bench.tunnel import print_table, run
-
-    from wgcompat.bench.tunnel import IMPLEMENTATIONS
+          only=None, handshakes=100, small_packets=True, setconf_peers=1000, setconf_ips=16):
+    """Ours vs the kernel's own WireGuard vs wireguard-go in one guest, as ratios: TCP throughput,
+    64-byte UDP packets/s, handshakes/s, a large `wg setconf`."""
+    from wgcompat.bench.tunnel import IMPLEMENTATIONS, print_table, run
 
     chosen = tuple(x.strip() for x in only.split(",")) if only else IMPLEMENTATIONS
-    results, rates = run(_selection(kernel, kernel_src, kernel_dir, config), crypto=crypto, seconds=int(seconds),
-                         rounds=int(rounds), implementations=chosen, handshakes=int(handshakes))
-    print_table(results, rates)
+    results = run(_selection(kernel, kernel_src, kernel_dir, config), crypto=crypto, seconds=int(seconds),
+                  rounds=int(rounds), implementations=chosen, handshakes=int(handshakes),
+                  small_packets=bool(small_packets), setconf_peers=int(setconf_peers),
+                  setconf_ips=int(setconf_ips))
+    print_table(results)

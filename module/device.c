@@ -199,17 +199,20 @@ static int wgdev_make_engines(struct wgdev *wg)
 		struct wgq_engine *engine;
 		unsigned int depth;
 		wgq_handler_t handler;
+		bool counted;
 	} spec[] = {
-		{ &wg->encrypt, WG_MAX_QUEUED_PACKETS, wgtx_encrypt_one },
-		{ &wg->decrypt, WG_MAX_QUEUED_PACKETS, wgrx_decrypt_one },
-		{ &wg->handshakes, WG_MAX_QUEUED_HANDSHAKES, wgrx_handshake_one },
+		{ &wg->encrypt, WG_MAX_QUEUED_PACKETS, wgtx_encrypt_one, false },
+		{ &wg->decrypt, WG_MAX_QUEUED_PACKETS, wgrx_decrypt_one, false },
+		{ &wg->handshakes, WG_MAX_QUEUED_HANDSHAKES, wgrx_handshake_one,
+		  true },
 	};
 	unsigned int i;
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(spec); i++) {
 		ret = wgq_engine_init(spec[i].engine, wg->crypt_wq,
-				      spec[i].depth, spec[i].handler, wg);
+				      spec[i].depth, spec[i].handler, wg,
+				      spec[i].counted);
 		if (ret) {
 			while (i--)
 				wgq_engine_free(spec[i].engine);

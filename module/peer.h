@@ -93,6 +93,8 @@ struct wgpeer {
 	/* Packets (send.c, receive.c, queueing.c). */
 	struct sk_buff_head staged;	/* plaintext waiting for a key */
 	struct wgq_order tx_order;	/* encrypted in parallel, sent in order */
+	/* packets in tx_order's chains; under tx_order.list.lock */
+	unsigned int tx_queued;
 	struct wgq_order rx_order;	/* decrypted in parallel, delivered in order */
 	struct work_struct tx_work;	/* sends finished tx_order packets */
 	struct work_struct initiation_work;	/* builds and sends an initiation */

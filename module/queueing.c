@@ -16,14 +16,16 @@ static void wgq_worker_fn(struct work_struct *work)
 	struct sk_buff *skb;
 
 	while ((skb = ptr_ring_consume_bh(&e->ring))) {
-		atomic_dec(&e->count);
+		if (e->counted)
+			atomic_dec(&e->count);
 		e->handler(e, skb);
 		cond_resched();
 	}
 }
 
 int wgq_engine_init(struct wgq_engine *e, struct workqueue_struct *wq,
-		    unsigned int size, wgq_handler_t handler, void *owner)
+		    unsigned int size, wgq_handler_t handler, void *owner,
+		    bool counted)
 {
 	int cpu, ret;
 
@@ -44,18 +46,23 @@ int wgq_engine_init(struct wgq_engine *e, struct workqueue_struct *wq,
 	e->wq = wq;
 	e->handler = handler;
 	e->owner = owner;
+	e->counted = counted;
 	atomic_set(&e->count, 0);
 	e->next_cpu = -1;
 	return 0;
 }
 
-static void wgq_free_skb(void *ptr)
+/* Frees a packet, or a transmit chain whole, and its keypair reference. */
+void wgq_free_skb(void *ptr)
 {
-	struct sk_buff *skb = ptr;
+	struct sk_buff *skb = ptr, *next;
 
 	if (wgcb(skb)->kp)
 		wg_keypair_put(wgcb(skb)->kp);
-	kfree_skb(skb);
+	for (; skb; skb = next) {
+		next = wgcb(skb)->next_seg;
+		kfree_skb(skb);
+	}
 }
 
 void wgq_engine_drain(struct wgq_engine *e)
@@ -64,7 +71,8 @@ void wgq_engine_drain(struct wgq_engine *e)
 	int cpu;
 
 	while ((skb = ptr_ring_consume_bh(&e->ring))) {
-		atomic_dec(&e->count);
+		if (e->counted)
+			atomic_dec(&e->count);
 		wgq_free_skb(skb);
 	}
 	/* A worker may still be handling the one it took before. */
@@ -99,7 +107,8 @@ bool wgq_engine_push(struct wgq_engine *e, struct sk_buff *skb)
 
 	if (ptr_ring_produce_bh(&e->ring, skb))
 		return false;
-	atomic_inc(&e->count);
+	if (e->counted)
+		atomic_inc(&e->count);
 	cpu = wgq_pick_cpu(e);
 	queue_work_on(cpu, e->wq, &per_cpu_ptr(e->workers, cpu)->work);
 	return true;

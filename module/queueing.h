@@ -13,6 +13,13 @@
  * in its control block, and the peer's sender (tx) or NAPI poll (rx) takes
  * packets off the head only while the head is finished.
  *
+ * On transmit the unit is a chain, not a packet: the packets one flush of
+ * the staged queue gives a keypair (a GSO super-packet's segments, say) go
+ * as one ring slot, one work item and one keypair reference, linked by
+ * wgcb->next_seg from the head, which alone sits in the order list and the
+ * ring. Each packet of the chain says in wgcb->sealed whether it was
+ * encrypted; the head's state says the whole chain was handled.
+ *
  * Locking: the ring has the ptr_ring locks; the order list has the
  * sk_buff_head lock, taken with BH disabled. The state field is written
  * with release and read with acquire semantics, so the finished payload is
@@ -37,13 +44,15 @@ enum wgq_state {
 
 /* skb->cb while a packet is inside the module. */
 struct wgcb {
-	struct wg_keypair *kp;	/* one reference while in flight */
+	struct wg_keypair *kp;	/* one reference while in flight (tx: head) */
+	struct sk_buff *next_seg; /* tx: the next packet of this chain */
 	u64 nonce;
 	atomic_t state;
 	u32 mtu;		/* tx: device MTU for padding */
 	u32 wire_len;		/* rx: WireGuard message length */
 	u8 ds;			/* tx: inner DS field, for outer ECN */
 	u8 nesting;		/* tx: tunnels around it so far (socket.h) */
+	u8 sealed;		/* tx: encrypted, ready to send */
 };
 
 static inline struct wgcb *wgcb(struct sk_buff *skb)
@@ -67,12 +76,19 @@ struct wgq_engine {
 	struct workqueue_struct *wq;
 	wgq_handler_t handler;
 	void *owner;		/* the device */
-	atomic_t count;		/* packets in the ring */
+	/*
+	 * Packets in the ring, kept only where someone reads it (the
+	 * handshake engine's under-load check): the data engines touch no
+	 * shared counter per packet.
+	 */
+	bool counted;
+	atomic_t count;
 	int next_cpu;		/* round-robin start, racy by design */
 };
 
 int wgq_engine_init(struct wgq_engine *e, struct workqueue_struct *wq,
-		    unsigned int size, wgq_handler_t handler, void *owner);
+		    unsigned int size, wgq_handler_t handler, void *owner,
+		    bool counted);
 /* Stops accepting work; frees the skbs left in the ring. */
 void wgq_engine_free(struct wgq_engine *e);
 /*
@@ -89,6 +105,8 @@ struct wgq_order {
 };
 
 void wgq_order_init(struct wgq_order *o);
+/* Frees a packet, or a transmit chain whole, and its keypair reference. */
+void wgq_free_skb(void *ptr);
 /* Marks the packet finished; pairs with wgq_order_pop(). */
 void wgq_mark(struct sk_buff *skb, enum wgq_state state);
 /*

@@ -63,6 +63,7 @@ static void wgrx_data(struct wgdev *wg, struct sk_buff *skb)
 	}
 	peer = kp->index.owner;
 	cb->kp = kp;
+	cb->next_seg = NULL;
 	cb->nonce = le64_to_cpu(msg->counter);
 	cb->wire_len = skb->len;
 	cb->ds = wgrx_outer_ds(skb);
@@ -350,9 +351,7 @@ void wgrx_decrypt_one(struct wgq_engine *engine, struct sk_buff *skb)
 	if (!wgc_chacha20poly1305_decrypt_sg_inplace(sg, sealed, NULL, 0,
 						     cb->nonce, kp->recv_key))
 		goto out;
-	/* Only an authentic counter may move the window. */
-	if (!wg_replay_accept(&kp->replay, cb->nonce))
-		goto out;
+	/* The replay window is checked in order, in wgrx_poll(). */
 	__skb_pull(skb, sizeof(struct wg_msg_data));
 	if (pskb_trim(skb, skb->len - WG_AEAD_TAG_LEN))
 		goto out;
@@ -465,6 +464,14 @@ int wgrx_poll(struct napi_struct *napi, int budget)
 	       (skb = wgq_order_pop(&peer->rx_order, &state))) {
 		kp = wgcb(skb)->kp;
 		++done;
+		/*
+		 * Only an authentic counter may move the window, and one
+		 * peer's packets arrive here one at a time (its NAPI), which
+		 * is all the serialisation the window needs.
+		 */
+		if (state == WGQ_DONE &&
+		    !wg_replay_accept(&kp->replay, wgcb(skb)->nonce))
+			state = WGQ_DROP;
 		if (state != WGQ_DONE) {
 			kfree_skb(skb);
 			wg_keypair_put(kp);

@@ -9,8 +9,7 @@
  * counter (highest - WG_REPLAY_WINDOW) to the highest covers at most
  * WG_REPLAY_BITS / BITS_PER_LONG words, so it never wraps onto itself.
  *
- * Locking: r->lock (BH-safe spinlock) around every read and write of the
- * window.
+ * Locking: the caller's (see replay.h): one caller at a time per window.
  */
 #include "compat.h"
 #include <linux/bitops.h>
@@ -25,7 +24,6 @@ static_assert((WG_REPLAY_WORDS & (WG_REPLAY_WORDS - 1)) == 0);
 
 void wg_replay_init(struct wg_replay *r)
 {
-	spin_lock_init(&r->lock);
 	r->next = 0;
 	bitmap_zero(r->ring, WG_REPLAY_BITS);
 }
@@ -35,7 +33,6 @@ static void wg_replay_advance(struct wg_replay *r, u64 top)
 {
 	u64 old_word, new_word, steps, i;
 
-	lockdep_assert_held(&r->lock);
 	if (!r->next)
 		return;	/* nothing was ever set */
 	old_word = (r->next - 1) / BITS_PER_LONG;
@@ -53,7 +50,6 @@ bool wg_replay_accept(struct wg_replay *r, u64 counter)
 	if (unlikely(counter >= WG_REJECT_AFTER_MESSAGES))
 		return false;
 
-	spin_lock_bh(&r->lock);
 	if (counter >= r->next) {
 		/* Ahead of everything seen: slide the window up to it. */
 		wg_replay_advance(r, counter);
@@ -67,6 +63,5 @@ bool wg_replay_accept(struct wg_replay *r, u64 counter)
 		/* Inside the window: accept once. */
 		fresh = !__test_and_set_bit(bit, r->ring);
 	}
-	spin_unlock_bh(&r->lock);
 	return fresh;
 }

@@ -9,10 +9,9 @@
  * highest one and was not seen before. Counters at or past
  * WG_REJECT_AFTER_MESSAGES are never accepted.
  *
- * Locking: each window has its own spinlock, taken inside
- * wg_replay_accept(); callers need no lock and may call it from any context
- * (softirq included) and from several CPUs at once. The lock is never held
- * across anything but the bitmap update.
+ * Locking: none inside. The caller serialises the calls on one window: the
+ * receive path calls wg_replay_accept() only from the owning peer's NAPI
+ * poll, which runs on one CPU at a time, so decrypting CPUs share no lock.
  *
  * Use it only after the AEAD tag of the message verified: an unauthenticated
  * counter must not move the window.
@@ -21,11 +20,9 @@
 #define WG_REPLAY_H
 
 #include <linux/types.h>
-#include <linux/spinlock.h>
 #include "messages.h"
 
 struct wg_replay {
-	spinlock_t lock;
 	/* One past the highest accepted counter; 0 while none was accepted. */
 	u64 next;
 	unsigned long ring[WG_REPLAY_BITS / BITS_PER_LONG];

@@ -99,13 +99,39 @@ out:
 	wgpeer_put(peer);
 }
 
+/*
+ * Packets per transmit chain: a 64 KiB GSO super-packet cut at the smallest
+ * IPv6 MTU is 52 segments.
+ */
+#define WGTX_CHAIN_MAX	64
+
+/* Enqueues a chain of @n packets in order and for encryption. */
+static void wgtx_queue_chain(struct wgpeer *peer, struct sk_buff *head,
+			     unsigned int n)
+{
+	struct wgdev *wg = peer->wg;
+
+	lockdep_assert_held(&peer->tx_order.list.lock);
+	atomic_set(&wgcb(head)->state, WGQ_PENDING);
+	__skb_queue_tail(&peer->tx_order.list, head);
+	peer->tx_queued += n;
+	if (unlikely(!wgq_engine_push(&wg->encrypt, head))) {
+		/* The engine is full: out of the order list again. */
+		__skb_unlink(head, &peer->tx_order.list);
+		peer->tx_queued -= n;
+		DEV_STATS_ADD(wg->dev, tx_dropped, n);
+		wgq_free_skb(head);
+	}
+}
+
 void wgtx_flush_staged(struct wgpeer *peer)
 {
 	struct wgdev *wg = peer->wg;
+	struct sk_buff *skb, *head = NULL, *last = NULL;
 	struct sk_buff_head batch;
 	struct wg_keypair *kp;
-	struct sk_buff *skb;
 	bool rekey = false;
+	unsigned int n = 0;
 	u64 now, nonce;
 
 	if (skb_queue_empty_lockless(&peer->staged))
@@ -129,12 +155,12 @@ void wgtx_flush_staged(struct wgpeer *peer)
 		wg_keypair_put(kp);
 		return;
 	}
+	/* What was staged goes in chains of one keypair and a nonce each. */
 	while ((skb = __skb_dequeue(&batch))) {
 		struct wgcb *cb = wgcb(skb);
 
 		/* The peer's sender is that far behind: drop, and count it. */
-		if (unlikely(skb_queue_len(&peer->tx_order.list) >=
-			     WG_MAX_QUEUED_PACKETS)) {
+		if (unlikely(peer->tx_queued + n >= WG_MAX_QUEUED_PACKETS)) {
 			DEV_STATS_INC(wg->dev, tx_dropped);
 			kfree_skb(skb);
 			continue;
@@ -144,18 +170,25 @@ void wgtx_flush_staged(struct wgpeer *peer)
 			rekey = true;
 			break;
 		}
-		cb->kp = wg_keypair_get(kp);
 		cb->nonce = nonce;
-		atomic_set(&cb->state, WGQ_PENDING);
-		__skb_queue_tail(&peer->tx_order.list, skb);
-		if (unlikely(!wgq_engine_push(&wg->encrypt, skb))) {
-			/* The engine is full: out of the order list again. */
-			__skb_unlink(skb, &peer->tx_order.list);
-			wg_keypair_put(cb->kp);
-			DEV_STATS_INC(wg->dev, tx_dropped);
-			kfree_skb(skb);
+		cb->next_seg = NULL;
+		cb->sealed = 0;
+		if (!head) {
+			cb->kp = wg_keypair_get(kp);
+			head = skb;
+		} else {
+			cb->kp = NULL;
+			wgcb(last)->next_seg = skb;
+		}
+		last = skb;
+		if (++n == WGTX_CHAIN_MAX) {
+			wgtx_queue_chain(peer, head, n);
+			head = NULL;
+			n = 0;
 		}
 	}
+	if (head)
+		wgtx_queue_chain(peer, head, n);
 	spin_unlock_bh(&peer->tx_order.list.lock);
 
 	if (!skb_queue_empty(&batch)) {
@@ -312,21 +345,19 @@ err:
 	return NETDEV_TX_OK;
 }
 
-void wgtx_encrypt_one(struct wgq_engine *engine, struct sk_buff *skb)
+/* Pads and encrypts one packet in place. Return: false to drop it. */
+static bool wgtx_seal(struct sk_buff *skb, const struct wg_keypair *kp)
 {
 	struct scatterlist sg[WGTX_MAX_SG];
 	struct wgcb *cb = wgcb(skb);
-	struct wg_keypair *kp = cb->kp;
-	struct wgpeer *peer = kp->index.owner;
 	unsigned int plain, padded, pad;
 	struct wg_msg_data *hdr;
 	struct sk_buff *trailer;
-	enum wgq_state state = WGQ_DROP;
 	int nsg;
 	u8 *tail;
 
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
-		goto out;
+		return false;
 	plain = skb->len;
 	padded = wg_padded_len(plain, cb->mtu);
 	pad = padded - plain;
@@ -336,10 +367,10 @@ void wgtx_encrypt_one(struct wgq_engine *engine, struct sk_buff *skb)
 	 * come with less than the device's needed_headroom.
 	 */
 	if (skb_cow_head(skb, sizeof(*hdr) + WGSOCK_HEADROOM))
-		goto out;
+		return false;
 	nsg = skb_cow_data(skb, pad + WG_AEAD_TAG_LEN, &trailer);
 	if (nsg < 0 || nsg > WGTX_MAX_SG - 1)
-		goto out;
+		return false;
 	tail = pskb_put(skb, trailer, pad + WG_AEAD_TAG_LEN);
 	memset(tail, 0, pad);
 
@@ -351,16 +382,26 @@ void wgtx_encrypt_one(struct wgq_engine *engine, struct sk_buff *skb)
 	sg_init_table(sg, nsg + 1);
 	nsg = skb_to_sgvec(skb, sg, sizeof(*hdr), padded + WG_AEAD_TAG_LEN);
 	if (nsg < 0)
-		goto out;
+		return false;
 	if (!wgc_chacha20poly1305_encrypt_sg_inplace(sg, padded, NULL, 0,
 						     cb->nonce, kp->send_key))
-		goto out;
+		return false;
 	skb->ip_summed = CHECKSUM_NONE;
 	skb_set_inner_network_header(skb, sizeof(*hdr));
-	state = WGQ_DONE;
-out:
-	/* The sender may free the skb as soon as it sees the state. */
-	wgq_mark(skb, state);
+	return true;
+}
+
+/* The encrypt engine's handler: one chain (see queueing.h). */
+void wgtx_encrypt_one(struct wgq_engine *engine, struct sk_buff *head)
+{
+	struct wg_keypair *kp = wgcb(head)->kp;
+	struct wgpeer *peer = kp->index.owner;
+	struct sk_buff *skb;
+
+	for (skb = head; skb; skb = wgcb(skb)->next_seg)
+		wgcb(skb)->sealed = wgtx_seal(skb, kp);
+	/* The sender may free the chain as soon as it sees the state. */
+	wgq_mark(head, WGQ_DONE);
 	wgtx_kick(peer);
 }
 
@@ -368,17 +409,24 @@ void wgtx_work(struct work_struct *work)
 {
 	struct wgpeer *peer = container_of(work, struct wgpeer, tx_work);
 	bool sent_any = false, sent_data = false;
+	struct sk_buff *head, *skb, *next;
 	enum wgq_state state;
 	struct wg_keypair *kp;
-	struct sk_buff *skb;
+	unsigned int n;
 	bool keepalive;
-	u8 ds;
 
-	while ((skb = wgq_order_pop(&peer->tx_order, &state))) {
-		kp = wgcb(skb)->kp;
-		if (state == WGQ_DONE) {
+	while ((head = wgq_order_pop(&peer->tx_order, &state))) {
+		kp = wgcb(head)->kp;
+		n = 0;
+		for (skb = head; skb; skb = next) {
+			next = wgcb(skb)->next_seg;
+			++n;
+			if (state != WGQ_DONE || !wgcb(skb)->sealed) {
+				DEV_STATS_INC(peer->wg->dev, tx_errors);
+				kfree_skb(skb);
+				continue;
+			}
 			keepalive = skb->len == WG_DATA_MIN_LEN;
-			ds = wgcb(skb)->ds;
 			/*
 			 * Timer events go before the first packet leaves, for
 			 * the reason given in wgtx_initiation_work(): an answer
@@ -395,12 +443,12 @@ void wgtx_work(struct work_struct *work)
 				sent_data = true;
 			}
 			local_bh_disable();
-			wgsock_send_skb(peer, skb, ds);
+			wgsock_send_skb(peer, skb, wgcb(skb)->ds);
 			local_bh_enable();
-		} else {
-			DEV_STATS_INC(peer->wg->dev, tx_errors);
-			kfree_skb(skb);
 		}
+		spin_lock_bh(&peer->tx_order.list.lock);
+		peer->tx_queued -= n;
+		spin_unlock_bh(&peer->tx_order.list.lock);
 		wg_keypair_put(kp);
 		cond_resched();
 	}

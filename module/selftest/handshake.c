@@ -261,19 +261,24 @@ bool wg_selftest_handshake(void)
 	struct wg_keypair *kp_i = NULL, *kp_r = NULL;
 	struct wg_keypair *kp2_i = NULL, *kp2_r = NULL;
 	struct wg_st_hs *t;
+	struct timespec64 before, after;
 	unsigned int fails = 0;
-	time64_t secs;
 	u64 nonce, tai;
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return wg_selftest_report("handshake", false);
 
-	/* TAI64N: 2^62 + 10 + seconds, then ns rounded to 2^24. */
-	secs = ktime_get_real_seconds();
+	/*
+	 * TAI64N: 2^62 + 10 + seconds, then ns rounded to 2^24. Bracketed by
+	 * the clock it reads: ktime_get_real_seconds() lags it by up to a
+	 * tick, and would fail this just after a second begins.
+	 */
+	ktime_get_real_ts64(&before);
 	wg_tai64n_now(t->timestamp);
+	ktime_get_real_ts64(&after);
 	tai = get_unaligned_be64(t->timestamp) - 0x400000000000000aULL;
-	CHECK(tai >= (u64)secs && tai <= (u64)ktime_get_real_seconds());
+	CHECK(tai >= (u64)before.tv_sec && tai <= (u64)after.tv_sec);
 	CHECK(get_unaligned_be32(t->timestamp + 8) % (1U << 24) == 0);
 	CHECK(get_unaligned_be32(t->timestamp + 8) < NSEC_PER_SEC);
 

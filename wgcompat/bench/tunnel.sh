@@ -1,15 +1,22 @@
 #!/bin/bash
-# Guest side of `invoke bench`: TCP throughput through a WireGuard tunnel between
-# two network namespaces, for one implementation, measured with iperf3.
+# Guest side of `invoke bench`: throughput through a WireGuard tunnel between two
+# network namespaces, for one implementation, measured with iperf3: a TCP stream
+# (tcp), or 64-byte UDP datagrams sent as fast as they go (udp64: packets/s).
 #
 #   ns wga: tuna 10.200.0.1/24, veth 10.100.0.1/24 ==veth== ns wgb: veth 10.100.0.2/24, tunb 10.200.0.2/24
 #   (distinct names: wireguard-go's control socket is /var/run/wireguard/<name>.sock in every netns)
 #
-# usage: tunnel.sh ours|reference|wireguard-go|none SECONDS
+# usage: tunnel.sh ours|reference|wireguard-go|none SECONDS [tcp|udp64]
 # prints iperf3's JSON report (the host parses it)
 set -euo pipefail
 impl=$1
 seconds=$2
+mode=${3:-tcp}
+case $mode in
+tcp) load=() ;;
+udp64) load=(-u -b 0 -l 64) ;;
+*) echo "unknown mode $mode" >&2; exit 2 ;;
+esac
 
 . "$(dirname "$0")/netns-pair.sh"
 netns_pair wga wgb 10.100.0
@@ -45,5 +52,5 @@ fi
 
 ip netns exec wgb iperf3 -s -1 -D -B "$server" >/dev/null
 for _ in $(seq 100); do ip netns exec wgb ss -ltn | grep -q ":5201 " && break; sleep 0.1; done
-ip netns exec wga iperf3 -c "$server" -t "$seconds" -J > /tmp/iperf.json
+ip netns exec wga iperf3 -c "$server" -t "$seconds" "${load[@]}" -J > /tmp/iperf.json
 cat /tmp/iperf.json
