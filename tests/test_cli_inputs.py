@@ -42,13 +42,14 @@ def test_selection_keeps_paths():
     assert sel.kernel_src == Path("/src/linux-5.4") and sel.flavour == "debug"
 
 
-def test_ci_plan_covers_every_matrix_kernel_and_the_debug_scenarios():
+def test_ci_plan_covers_the_ci_kernels_and_the_debug_scenarios():
     from wgcompat import matrix
     from wgcompat.session import ci_plan
 
     plan = ci_plan()
     kernels = {s.kernel for s in plan if s.kernel}
-    assert kernels == set(matrix.load().kernels)
+    m = matrix.load()
+    assert kernels == set(m.ci_kernels) and set(m.ci_kernels) <= set(m.kernels) and m.default in kernels
     debug = [s for s in plan if s.flavour == "debug"]
     assert debug and all(p.startswith("vmtests/wireguard/test_") for p in debug[0].paths)
     assert any(s.crypto == "bundled" for s in plan)
@@ -96,3 +97,16 @@ def test_debug_module_reaches_pytest_and_names_its_reports():
     assert "--debug-module" not in pytest_vm_args(selection("6.1"), "auto", junit, None)
     assert paths.run_label("normal", "auto", debug_module=True) == "normal-wgdebug"
     assert paths.vmtests_report_dir("6.1", "normal", "auto", True) != paths.vmtests_report_dir("6.1", "normal", "auto")
+
+
+def test_a_ci_kernel_outside_the_matrix_is_refused(tmp_path):
+    from wgcompat import matrix
+    from wgcompat.errors import UserError
+
+    toml = tmp_path / "kernels.toml"
+    toml.write_text('default = "6.1"\nmatrix = ["5.10", "6.1"]\nci = ["6.1", "6.6"]\n')
+    with pytest.raises(UserError) as err:
+        matrix.load(toml)
+    assert "6.6" in err.value.cause and "'matrix'" in err.value.fix
+    toml.write_text('default = "6.1"\nmatrix = ["5.10", "6.1"]\n')
+    assert matrix.load(toml).ci_kernels == ("5.10", "6.1")
