@@ -4,10 +4,23 @@
 Runs in the guest with the standard library only (python3-minimal). Usage:
 
     python3 guest_wgnl.py CASE[,CASE...] IFNAME [PEER_PUBLIC_KEY_BASE64]
+    python3 guest_wgnl.py set IFNAME PEER_PUBLIC_KEY_BASE64 PEER_FLAGS [CIDR[@ALLOWEDIP_FLAGS] ...]
+    python3 guest_wgnl.py dump IFNAME
 
-prints one line per case: case=CASE errno=N name=EINVAL (errno 0 = accepted; no json in python3-minimal).
-The cases are requests `wg` itself would never send (wrong lengths, unknown flags,
-missing attributes), to check that the kernel refuses them and names why.
+The first form prints one line per case: case=CASE errno=N name=EINVAL (errno 0 = accepted;
+no json in python3-minimal). The cases are requests `wg` itself would never send (wrong
+lengths, unknown flags, missing attributes), to check that the kernel refuses them and names why.
+
+`set` sends one WG_CMD_SET_DEVICE with one peer entry carrying WGPEER_A_FLAGS = PEER_FLAGS
+(decimal or 0x..) and the given allowed IPs; an allowed IP written CIDR@N also carries
+WGALLOWEDIP_A_FLAGS = N (WGALLOWEDIP_F_REMOVE_ME = 1, which wg 1.0.20210914 cannot send).
+Prints: errno=N name=NAME.
+
+`dump` sends WG_CMD_GET_DEVICE as a dump with a large receive buffer and describes the raw
+reply, before any reassembly: a line "messages=N", then per message
+"message index=I attrs=T,T,... entries=E" (the WGDEVICE_A_* types it carries) and per peer
+entry "entry message=I key=HEX attrs=T,T,... ips=N" (WGPEER_A_* types; N allowed IPs),
+then per public key "peer key=HEX entries=E ips=N distinct=D".
 """
 
 from __future__ import annotations
@@ -31,7 +44,9 @@ WG_CMD_GET_DEVICE, WG_CMD_SET_DEVICE = 0, 1
 (WGPEER_A_PUBLIC_KEY, WGPEER_A_PRESHARED_KEY, WGPEER_A_FLAGS, WGPEER_A_ENDPOINT,
  WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, WGPEER_A_LAST_HANDSHAKE_TIME, WGPEER_A_RX_BYTES, WGPEER_A_TX_BYTES,
  WGPEER_A_ALLOWEDIPS, WGPEER_A_PROTOCOL_VERSION) = range(1, 11)
-WGALLOWEDIP_A_FAMILY, WGALLOWEDIP_A_IPADDR, WGALLOWEDIP_A_CIDR_MASK = 1, 2, 3
+WGALLOWEDIP_A_FAMILY, WGALLOWEDIP_A_IPADDR, WGALLOWEDIP_A_CIDR_MASK, WGALLOWEDIP_A_FLAGS = 1, 2, 3, 4
+WGPEER_F_REMOVE_ME, WGPEER_F_REPLACE_ALLOWEDIPS, WGPEER_F_UPDATE_ONLY = 1, 2, 4
+WGALLOWEDIP_F_REMOVE_ME = 1
 
 
 def attr(kind: int, payload: bytes) -> bytes:
@@ -141,7 +156,79 @@ def cases(ifname: str, peer: bytes) -> dict[str, tuple[int, bytes, int]]:
     }
 
 
+def parse_attrs(buf: bytes) -> list[tuple[int, bytes]]:
+    out = []
+    off = 0
+    while off + 4 <= len(buf):
+        length, kind = struct.unpack_from("=HH", buf, off)
+        if length < 4:
+            break
+        out.append((kind & 0x3FFF, buf[off + 4:off + length]))
+        off += (length + 3) & ~3
+    return out
+
+
+def allowed_ip_entry(spec: str) -> bytes:
+    """CIDR[@FLAGS] as one WGPEER_A_ALLOWEDIPS element (type 0)."""
+    cidr, _, flags = spec.partition("@")
+    address, _, bits = cidr.partition("/")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    parts = [attr(WGALLOWEDIP_A_FAMILY, u16(family)), attr(WGALLOWEDIP_A_IPADDR, socket.inet_pton(family, address)),
+             attr(WGALLOWEDIP_A_CIDR_MASK, bytes([int(bits)]))]
+    if flags:
+        parts.append(attr(WGALLOWEDIP_A_FLAGS, u32(int(flags, 0))))
+    return nest(0, *parts)
+
+
+def set_peer(genl: Genl, family: int, ifname: str, key: bytes, peer_flags: int, specs: list[str]) -> int:
+    peer = [attr(WGPEER_A_PUBLIC_KEY, key), attr(WGPEER_A_FLAGS, u32(peer_flags))]
+    if specs:
+        peer.append(nest(WGPEER_A_ALLOWEDIPS, *(allowed_ip_entry(s) for s in specs)))
+    attrs = attr(WGDEVICE_A_IFNAME, name(ifname)) + nest(WGDEVICE_A_PEERS, nest(0, *peer))
+    code, _ = genl.request(family, WG_CMD_SET_DEVICE, attrs, NLM_F_REQUEST | NLM_F_ACK)
+    return code
+
+
+def dump(genl: Genl, family: int, ifname: str) -> int:
+    code, messages = genl.request(family, WG_CMD_GET_DEVICE, attr(WGDEVICE_A_IFNAME, name(ifname)),
+                                  NLM_F_REQUEST | NLM_F_DUMP)   # no ACK: a dump ends with NLMSG_DONE
+    if code:
+        print(f"errno={code} name={errno.errorcode.get(code, str(code))}")
+        return 1
+    print(f"messages={len(messages)}")
+    order: list[bytes] = []
+    per_key: dict[bytes, list[int]] = {}
+    ips_of: dict[bytes, set[tuple[tuple[int, bytes], ...]]] = {}
+    for index, msg in enumerate(messages):
+        top = parse_attrs(msg)
+        entries = [e for kind, payload in top if kind == WGDEVICE_A_PEERS for _, e in parse_attrs(payload)]
+        print(f"message index={index} attrs={','.join(str(k) for k, _ in top)} entries={len(entries)}")
+        for entry in entries:
+            fields = parse_attrs(entry)
+            key = b"".join(v for k, v in fields if k == WGPEER_A_PUBLIC_KEY)
+            ips = [v for k, v in fields if k == WGPEER_A_ALLOWEDIPS for _, v in parse_attrs(v)]
+            print(f"entry message={index} key={key.hex()} attrs={','.join(str(k) for k, _ in fields)} ips={len(ips)}")
+            if key not in per_key:
+                order.append(key)
+                per_key[key] = [0, 0]
+                ips_of[key] = set()
+            per_key[key][0] += 1
+            per_key[key][1] += len(ips)
+            ips_of[key].update(tuple(sorted(parse_attrs(ip))) for ip in ips)
+    for key in order:
+        print(f"peer key={key.hex()} entries={per_key[key][0]} ips={per_key[key][1]} distinct={len(ips_of[key])}")
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1] in ("set", "dump"):
+        genl = Genl()
+        family = genl.family("wireguard")
+        if sys.argv[1] == "dump":
+            return dump(genl, family, sys.argv[2])
+        code = set_peer(genl, family, sys.argv[2], base64.b64decode(sys.argv[3]), int(sys.argv[4], 0), sys.argv[5:])
+        print(f"errno={code} name={errno.errorcode.get(code, str(code)) if code else 'OK'}")
+        return 0
     names, ifname = sys.argv[1].split(","), sys.argv[2]
     peer = base64.b64decode(sys.argv[3]) if len(sys.argv) > 3 else os.urandom(32)
     genl = Genl()
