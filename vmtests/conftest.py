@@ -15,13 +15,22 @@ Fixtures:
                  died), that test fails and the next one gets a freshly booted guest.
   fresh_vm       a guest of its own, for tests marked ``destructive``
   bare_vm        a guest without our module, for tests of the harness itself
+
+Every guest these fixtures boot is scanned for leaks at the end of its life
+(``leak_checked``): on a debug kernel kmemleak scans once what the tests left has
+aged past kmemleak's minimum age, so a destructive test's own guest, a shared guest
+retired mid-session and the last shared guest are each scanned; a leak fails the
+test whose fixture teardown found it, naming the objects. Guests whose console
+broke are shut down without a scan.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,6 +93,16 @@ def _log_dir(console_logs: Path, name: str) -> Path:
     return console_logs / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:120]
 
 
+@contextlib.contextmanager
+def leak_checked(started: contextlib.AbstractContextManager[Any]) -> Iterator[Any]:
+    """The guest of ``started`` (a start_guest() context), scanned by kmemleak before it shuts
+    down when its user is done with it; when an exception ends its life (a broken console)
+    it is shut down without a scan."""
+    with started as guest:
+        yield guest
+        guest.check_kmemleak()
+
+
 class SharedGuest:
     """The session's shared guest, booted on first use and re-booted after a test broke it.
 
@@ -105,11 +124,16 @@ class SharedGuest:
             self.boots += 1
         return self._guest
 
-    def retire(self) -> None:
-        """Shut the current guest down (the next use boots another)."""
+    def retire(self, broken: BaseException | None = None) -> None:
+        """Shut the current guest down (the next use boots another): after its leak scan, or,
+        when ``broken`` says its console is unusable, without one. A leak the scan finds is
+        raised (KernelSplat) once the guest is down."""
         if self._context is not None:
             context, self._context, self._guest = self._context, None, None
-            context.__exit__(None, None, None)
+            if broken is None:
+                context.__exit__(None, None, None)
+            else:
+                context.__exit__(type(broken), broken, broken.__traceback__)
 
     def run(self, *args, **kwargs):
         from wgcompat.guest.console import CommandTimeout, ConsoleBroken, GuestDied
@@ -121,7 +145,7 @@ class SharedGuest:
         except Exception as exc:
             # a kernel report raised from a timeout or a death leaves the console unusable too
             if isinstance(exc, fatal) or isinstance(exc.__cause__, fatal):
-                self.retire()
+                self.retire(broken=exc)
             raise
 
     def check_kmemleak(self):
@@ -139,8 +163,8 @@ class SharedGuest:
 def vm(kernel_build, module_build, console_logs) -> Iterator[SharedGuest]:
     from wgcompat.session import start_guest
 
-    shared = SharedGuest(lambda n: start_guest(kernel_build, module_build, [],
-                                               _log_dir(console_logs, f"shared-vm-{n}")))
+    shared = SharedGuest(lambda n: leak_checked(start_guest(kernel_build, module_build, [],
+                                                            _log_dir(console_logs, f"shared-vm-{n}"))))
     try:
         yield shared
     finally:
@@ -151,7 +175,7 @@ def vm(kernel_build, module_build, console_logs) -> Iterator[SharedGuest]:
 def fresh_vm(request: pytest.FixtureRequest, kernel_build, module_build, console_logs) -> Iterator[object]:
     from wgcompat.session import start_guest
 
-    with start_guest(kernel_build, module_build, [], _log_dir(console_logs, request.node.name)) as guest:
+    with leak_checked(start_guest(kernel_build, module_build, [], _log_dir(console_logs, request.node.name))) as guest:
         yield guest
 
 
@@ -159,5 +183,5 @@ def fresh_vm(request: pytest.FixtureRequest, kernel_build, module_build, console
 def bare_vm(kernel_build, console_logs) -> Iterator[object]:
     from wgcompat.session import start_guest
 
-    with start_guest(kernel_build, None, [], _log_dir(console_logs, "bare-vm")) as guest:
+    with leak_checked(start_guest(kernel_build, None, [], _log_dir(console_logs, "bare-vm"))) as guest:
         yield guest

@@ -43,6 +43,12 @@ EXPECTED: dict[str, list[tuple[str, str, str]]] = {
         ("kmemleak", "unreferenced object 0xffff888005a3c000 (size 64):", "wg_peer_create+0x7c/0x4a0 [wireguard]"),
         ("kmemleak", "unreferenced object 0xffff888005a3c400 (size 32):", "wg_noise_handshake_init+0x20/0x80 [wireguard]"),
     ],
+    "netdev_refcount.log": [
+        ("netdev refcount", "unregister_netdevice: waiting for wg0 to become free. Usage count = 2",
+         "waiting for wg0 to become free. Usage count = 2"),
+        ("netdev refcount", "unregister_netdevice: waiting for wg0 to become free. Usage count = 2",
+         "waiting for wg0 to become free. Usage count = 2"),
+    ],
     "sleeping.log": [
         ("BUG", "BUG: sleeping function called from invalid context at kernel/locking/mutex.c:580", "</TASK>"),
         ("WARNING", "WARNING: CPU: 0 PID: 1 at kernel/panic.c:700", "</TASK>"),

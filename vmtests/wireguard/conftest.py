@@ -26,6 +26,7 @@ _REPO = Path(__file__).resolve().parents[2]
 if str(_REPO) not in sys.path:
     sys.path.insert(0, str(_REPO))
 
+from vmtests.conftest import leak_checked  # noqa: E402
 from vmtests.lib.implementation import IMPLEMENTATIONS, ensure_loaded  # noqa: E402
 from vmtests.lib.topology import Topology  # noqa: E402
 
@@ -45,19 +46,15 @@ def implementation(pytestconfig: pytest.Config) -> str:
 def wg_vm(request: pytest.FixtureRequest, implementation: str) -> Iterator[Any]:
     with contextlib.ExitStack() as stack:
         if implementation == "ours":
-            vm = request.getfixturevalue("vm")
+            vm = request.getfixturevalue("vm")  # scanned for leaks when it retires
         else:
             from wgcompat.session import start_guest
 
             kernel_build = request.getfixturevalue("kernel_build")
             logs = request.getfixturevalue("console_logs")
-            vm = stack.enter_context(start_guest(kernel_build, None, [], logs / "reference-vm"))
+            vm = stack.enter_context(leak_checked(start_guest(kernel_build, None, [], logs / "reference-vm")))
         ensure_loaded(vm, implementation)
         yield vm
-        # end of the session: debug kernels scan for leaks (raises KernelSplat naming them)
-        check = getattr(vm, "check_kmemleak", None)
-        if check is not None:
-            check()
 
 
 @pytest.fixture
@@ -72,7 +69,7 @@ def fresh_wg_vm(request: pytest.FixtureRequest, implementation: str) -> Iterator
             kernel_build = request.getfixturevalue("kernel_build")
             logs = request.getfixturevalue("console_logs")
             name = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.name)[:100]
-            vm = stack.enter_context(start_guest(kernel_build, None, [], logs / f"reference-{name}"))
+            vm = stack.enter_context(leak_checked(start_guest(kernel_build, None, [], logs / f"reference-{name}")))
         ensure_loaded(vm, implementation)
         yield vm
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 KINDS: tuple[str, ...] = (
     "Oops", "BUG", "WARNING", "KASAN", "UBSAN", "lockdep", "RCU stall", "hung task",
-    "soft lockup", "hard lockup", "panic", "kmemleak",
+    "soft lockup", "hard lockup", "panic", "kmemleak", "netdev refcount",
 )
 
 MAX_LINES = 400
@@ -73,6 +73,8 @@ _STARTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("panic", r"^Kernel panic - not syncing"),
         ("kmemleak", r"^unreferenced object 0x[0-9a-f]+"),
         ("kmemleak", r"^kmemleak: \d+ new suspected memory leaks?"),
+        # a device that cannot be freed: something still holds a reference (every 10 s)
+        ("netdev refcount", r"^unregister_netdevice: waiting for \S+ to become free"),
     )
 )
 
@@ -97,7 +99,7 @@ _CALL_TRACE = re.compile(r"^(?:Call Trace:|Call trace:|backtrace(?: \(crc [0-9a-
 _MARKED = {"Oops": _END_TRACE, "BUG": _END_TRACE, "WARNING": _END_TRACE, "UBSAN": _END_TRACE,
            "hard lockup": _END_TRACE, "panic": _END_PANIC}
 # One-line reports.
-_ONE_LINE = re.compile(r"^kmemleak: \d+ new suspected memory leaks?")
+_ONE_LINE = re.compile(r"^(?:kmemleak: \d+ new suspected memory leaks?|unregister_netdevice: waiting for )")
 # Non-indented lines that still belong to an Oops/WARNING after its call trace.
 _TAIL = re.compile(
     r"^(?:Modules linked in:|CR2:|RIP:|Code:|RSP:|RAX:|RDX:|RBP:|R\d+:|FS:|CS:|DR\d:|PKRU:|note: |"

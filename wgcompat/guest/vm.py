@@ -48,6 +48,10 @@ from wgcompat.guest.console import (SYNC_PREFIX, BootFailed, BootHang, BootPanic
 from wgcompat.guest.initramfs import BaseImage, OverlayRequest, build_base, build_overlay, concatenate
 from wgcompat.guest.qemu import QEMU, Accel, NetLink, VMSpec, build_argv, qemu_binary, resolve_accel, wired_pair
 
+# kmemleak reports an object only once it is this old at a scan (its MSECS_MIN_AGE, 5 s),
+# plus a margin for the guest's clock granularity.
+KMEMLEAK_MIN_AGE = 5.5
+
 __all__ = ["GuestVM", "KernelSplat", "CommandResult", "wired_vms", "GuestError", "BootFailed", "BootHang",
            "BootPanic", "CommandTimeout", "GuestDied"]
 
@@ -332,16 +336,20 @@ class GuestVM:
         sys.stdout.flush()
         console.interact()
 
-    def check_kmemleak(self, timeout: float = 300.0) -> list[klog.KernelReport]:
-        """Ask kmemleak (debug kernels) to scan now; raise KernelSplat if it found leaks.
+    def check_kmemleak(self, timeout: float = 300.0, min_age: float = KMEMLEAK_MIN_AGE) -> list[klog.KernelReport]:
+        """Ask kmemleak (debug kernels) to scan; raise KernelSplat if it found leaks.
 
-        Returns [] when the kernel has no kmemleak. kmemleak reports only objects
-        older than a few seconds, so call this a little after the code under test ran.
+        Returns [] when the kernel has no kmemleak. kmemleak reports only objects older
+        than its minimum age at the scan, so the scan waits until the guest's clock has
+        moved ``min_age`` past the call: whatever was allocated before it is then old
+        enough to be reported.
         """
         probe = self.run("test -w /sys/kernel/debug/kmemleak", timeout=timeout)
         if probe.status != 0:
             return []
-        cmd = "echo scan > /sys/kernel/debug/kmemleak && cat /sys/kernel/debug/kmemleak"
+        until = (f"end=$(awk '{{ print $1 + {float(min_age)} }}' /proc/uptime); "
+                 "while awk -v end=\"$end\" '{ exit !($1 < end) }' /proc/uptime; do sleep 0.2; done")
+        cmd = f"{until}; echo scan > /sys/kernel/debug/kmemleak && cat /sys/kernel/debug/kmemleak"
         result = self.run(cmd, timeout=timeout)
         leaks = [r for r in klog.find_reports(result.output) if r.kind == "kmemleak"]
         if leaks:
