@@ -40,7 +40,7 @@ exec "/usr/sbin/$(basename "$0")" "$@" < <(grep -v -- '-m addrtype')
 """
 
 
-def setup(topo: Topology) -> tuple[Netns, Netns, WgInterface, str, str]:
+def setup(topo: Topology) -> tuple[Netns, Netns, WgInterface, str, str, str]:
     a, b = topo.netnses("a", "b")
     topo.veth(a, "veth0", b, "veth0")
     a.addr("veth0", "192.168.9.1/24")
@@ -70,11 +70,11 @@ def setup(topo: Topology) -> tuple[Netns, Netns, WgInterface, str, str]:
     a.sh(f"chmod 755 {bindir}/*")
     topo.cleanups.append(a.wrap(f"PATH={bindir}:$PATH wg-quick down {conf}"))
     a.sh(f"PATH={bindir}:$PATH wg-quick up {conf}")
-    return a, b, wb, conf, bindir
+    return a, b, wb, ka.public, conf, bindir
 
 
 def test_full_tunnel_with_wg_quick(topo: Topology) -> None:
-    a, b, wb, conf, bindir = setup(topo)
+    a, b, wb, a_key, conf, bindir = setup(topo)
     fwmark = a.sh("wg show wgq0 fwmark").strip()
     assert fwmark not in ("", "off"), f"wg-quick set no fwmark: {fwmark!r}"
     table = int(fwmark, 16)
@@ -93,14 +93,15 @@ def test_full_tunnel_with_wg_quick(topo: Topology) -> None:
         assert (res.transmitted, res.received) == (100, 100), f"flood ping to {dst}:\n{res.output}"
 
     # addresses beyond B, reachable only by the tunnel's default routes, the endpoint's included
-    before = wb.peer(wb_peer := next(iter(wb.show().peers))).rx_bytes
+    before = wb.peer(a_key).rx_bytes
     for far in ("10.77.0.1", "fd77::1", "10.88.0.2"):
         route = a.sh(f"ip -o route get {far}")
         assert "dev wgq0" in route, f"the route to {far} does not enter the tunnel: {route}"
         a.ping_ok(far, count=3)
-    assert wb.peer(wb_peer).rx_bytes > before
+    assert wb.peer(a_key).rx_bytes > before
     # while the tunnel's own packets to 10.88.0.2 went out by the veth, outside the tunnel
-    assert wb.peer(wb_peer).endpoint is not None and wb.peer(wb_peer).endpoint.startswith("192.168.9.1:")
+    endpoint = wb.peer(a_key).endpoint
+    assert endpoint is not None and endpoint.startswith("192.168.9.1:"), f"B sees A at {endpoint}"
     marked = a.sh(f"ip -o route get 10.88.0.2 mark {fwmark}")
     assert "dev veth0" in marked, f"marked packets to the endpoint do not take the veth: {marked}"
 
