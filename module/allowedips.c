@@ -17,6 +17,7 @@
 #include <linux/bitops.h>
 #include "allowedips.h"
 #include "peer.h"
+#include "objcount.h"
 
 #define aip_deref(t, p) rcu_dereference_protected(p, lockdep_is_held((t)->lock))
 
@@ -92,6 +93,7 @@ static struct aip_node *aip_node_new(int family, const struct aip_key *key,
 
 	if (!n)
 		return NULL;
+	wg_obj_made(WG_OBJ_AIP_NODE);
 	n->key = *key;
 	aip_mask_key(&n->key, cidr);
 	n->cidr = cidr;
@@ -158,6 +160,7 @@ int aip_insert(struct aip_table *t, int family, const void *addr, u8 cidr,
 	if (!branch) {
 		list_del(&leaf->peer_entry);
 		kfree(leaf);
+		wg_obj_freed(WG_OBJ_AIP_NODE);
 		return -ENOMEM;
 	}
 	branch->parent = parent;
@@ -201,6 +204,7 @@ static void aip_unlink(struct aip_table *t, struct aip_node *node)
 			child->parent = parent;
 		rcu_assign_pointer(*aip_slot_of(t, node), child);
 		kfree_rcu(node, rcu);
+		wg_obj_freed(WG_OBJ_AIP_NODE);
 		if (child)
 			break;
 		node = parent;
@@ -264,6 +268,7 @@ static void aip_free_tree(struct aip_table *t, struct aip_node __rcu **root)
 		next = node->parent;
 		list_del(&node->peer_entry);
 		kfree_rcu(node, rcu);
+		wg_obj_freed(WG_OBJ_AIP_NODE);
 		node = next;
 	}
 }

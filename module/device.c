@@ -25,6 +25,7 @@
 #include "receive.h"
 #include "timers.h"
 #include "ratelimiter.h"
+#include "objcount.h"
 
 /* Every wireguard device of every namespace; under rtnl. */
 static LIST_HEAD(wgdev_list);
@@ -282,6 +283,7 @@ static void wgdev_destruct(struct net_device *dev)
 	wg_identity_wipe(&wg->id);
 	mutex_destroy(&wg->sock_lock);
 	mutex_destroy(&wg->update_lock);
+	wg_obj_freed(WG_OBJ_DEVICE);
 }
 
 /*
@@ -368,6 +370,7 @@ static int wgdev_newlink_impl(struct net *link_net, struct net_device *dev,
 	}
 	/* Only now: a failed register must not run the destructor. */
 	dev->priv_destructor = wgdev_destruct;
+	wg_obj_made(WG_OBJ_DEVICE);
 	list_add(&wg->dev_entry, &wgdev_list);
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include <linux/lockdep.h>
 #include "compat.h"
 #include "noise.h"
+#include "objcount.h"
 
 static const u8 wg_construction[37] __nonstring =
 	"Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
@@ -734,6 +735,7 @@ struct wg_keypair *wg_noise_derive_keypair(struct wg_handshake *hs)
 	kp = kzalloc(sizeof(*kp), GFP_KERNEL);
 	if (!kp)
 		return NULL;
+	wg_obj_made(WG_OBJ_KEYPAIR);
 
 	down_write(&hs->lock);
 	if (hs->state == WG_HS_CONSUMED_RESPONSE)
@@ -771,6 +773,7 @@ struct wg_keypair *wg_noise_derive_keypair(struct wg_handshake *hs)
 fail:
 	up_write(&hs->lock);
 	kfree(kp);
+	wg_obj_freed(WG_OBJ_KEYPAIR);
 	return NULL;
 }
 
@@ -786,6 +789,7 @@ struct wg_keypair *wg_keypair_get_live(struct wg_keypair *kp)
 static void wg_keypair_free_rcu(struct rcu_head *rcu)
 {
 	kfree_sensitive(container_of(rcu, struct wg_keypair, rcu));
+	wg_obj_freed(WG_OBJ_KEYPAIR);
 }
 
 static void wg_keypair_release(struct kref *kref)

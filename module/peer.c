@@ -12,6 +12,7 @@
 #include "send.h"
 #include "receive.h"
 #include "timers.h"
+#include "objcount.h"
 
 struct wgpeer *wgpeer_create(struct wgdev *wg, const u8 public_key[WG_KEY_LEN],
 			     const u8 *psk)
@@ -28,6 +29,7 @@ struct wgpeer *wgpeer_create(struct wgdev *wg, const u8 public_key[WG_KEY_LEN],
 		kfree(peer);
 		return ERR_PTR(-ENOMEM);
 	}
+	wg_obj_made(WG_OBJ_PEER);
 	peer->wg = wg;
 	kref_init(&peer->ref);
 	INIT_LIST_HEAD(&peer->allowedips);
@@ -160,6 +162,7 @@ static void wgpeer_free_rcu(struct rcu_head *rcu)
 
 	dst_cache_destroy(&peer->dst_cache);
 	kfree_sensitive(peer);
+	wg_obj_freed(WG_OBJ_PEER);
 }
 
 static void wgpeer_release(struct kref *ref)

@@ -150,6 +150,7 @@ class CiStep:
     crypto: str = "auto"
     debug_module: bool = False  # the WG_DEBUG build instead of the release build
     deselect: tuple[str, ...] = ()  # node ids left out, each listed in KNOWN_UNSTABLE with its reason
+    options: tuple[str, ...] = ()  # more pytest options, e.g. a shorter churn
 
     @property
     def tag(self) -> str:
@@ -165,10 +166,13 @@ DEBUG_SCENARIOS = ("vmtests/wireguard/test_tunnel.py", "vmtests/wireguard/test_c
 
 
 # What only the WG_DEBUG module build can show: its load-time self-tests, one result each,
-# the timer scenarios that need its time_divisor parameter, and the teardown race its
-# response_delay_ms parameter widens.
+# the timer scenarios that need its time_divisor parameter, the teardown race its
+# response_delay_ms parameter widens, and the churn its object counters check.
 WGDEBUG_TESTS = ("vmtests/wireguard/test_selftests.py", "vmtests/wireguard/test_timers.py",
-                 "vmtests/wireguard/test_handshake_queue.py")
+                 "vmtests/wireguard/test_handshake_queue.py", "vmtests/wireguard/test_churn.py")
+# The churn in CI: a tenth of the default (1,000 interface lifetimes and 100 module
+# loads, about 18 min on the 1-vCPU guest), which `invoke test --debug-module` runs.
+CI_CHURN = ("--churn-cycles", "100", "--churn-loads", "20")
 
 
 # Tests CI leaves out until they are fixed, with the reason. `invoke matrix` and
@@ -189,7 +193,8 @@ def ci_plan() -> list[CiStep]:
                deselect=tuple(KNOWN_UNSTABLE)),
         CiStep(f"{m.default} debug kernel: scenarios 1 9 11", DEBUG_SCENARIOS, kernel=m.default, flavour="debug"),
         CiStep(f"{m.default} bundled crypto: scenarios 1 5", DEBUG_SCENARIOS[:2], kernel=m.default, crypto="bundled"),
-        CiStep(f"{m.default} WG_DEBUG module: self-tests, timers", WGDEBUG_TESTS, kernel=m.default, debug_module=True),
+        CiStep(f"{m.default} WG_DEBUG module: self-tests, timers, churn", WGDEBUG_TESTS, kernel=m.default,
+               debug_module=True, options=CI_CHURN),
     ]
     for k in m.ci_kernels:
         if k != m.default:
@@ -232,6 +237,7 @@ def _run_ci_step(step: CiStep, prebuilder: KernelPrebuilder) -> tuple[CiStep, in
         for node in step.deselect:
             say(f"CI leaves out {node}: {KNOWN_UNSTABLE.get(node, 'see ci_plan()')}")
             cmd += ["--deselect", node]
+        cmd += list(step.options)
     say(f"CI step: {step.name}")
     code = subprocess.run(cmd, cwd=paths.REPO).returncode
     counts = junit_counts(junit)

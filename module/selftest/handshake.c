@@ -19,6 +19,7 @@
 #include <linux/string.h>
 #include "compat.h"
 #include "../noise.h"
+#include "../objcount.h"
 #include "selftest.h"
 #include "handshake_vector.h"
 
@@ -185,6 +186,7 @@ static struct wg_keypair *wg_st_fake_keypair(struct wg_st_table *table,
 
 	if (!kp)
 		return NULL;
+	wg_obj_made(WG_OBJ_KEYPAIR);	/* freed like any keypair */
 	kref_init(&kp->refcount);
 	kp->initiator = initiator;
 	kp->index.kind = WG_INDEX_KEYPAIR;

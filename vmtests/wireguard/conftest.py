@@ -32,9 +32,14 @@ from vmtests.lib.topology import Topology  # noqa: E402
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("wgcompat").addoption(
+    group = parser.getgroup("wgcompat")
+    group.addoption(
         "--implementation", default="ours", choices=IMPLEMENTATIONS,
         help="which WireGuard the scenarios run against: ours (default) or reference (the kernel's own)")
+    group.addoption("--churn-cycles", type=int, default=1000,
+                    help="interface lifetimes of the churn test (test_churn.py)")
+    group.addoption("--churn-loads", type=int, default=100,
+                    help="module load/unload cycles of the churn test (test_churn.py)")
 
 
 @pytest.fixture(scope="session")
