@@ -81,6 +81,7 @@ static int wgdev_stop(struct net_device *dev)
 	wgq_engine_drain(&wg->handshakes);
 	list_for_each_entry(peer, &wg->peers, dev_entry) {
 		wgtimers_cancel(peer);
+		wgtx_cancel_initiation(peer);
 		wg_keyslots_clear(&peer->slots);
 		wg_handshake_clear(&peer->hs);
 		skb_queue_purge(&peer->staged);

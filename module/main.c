@@ -68,14 +68,21 @@ static int __init wgm_init(void)
 	unsigned int i;
 	int ret;
 
-	if (!wgm_selftests())
+	/*
+	 * A failed load frees the module text after a grace period only:
+	 * wait for the RCU callbacks the self-tests queued (keypair frees).
+	 */
+	if (!wgm_selftests()) {
+		rcu_barrier();
 		return -ENOTRECOVERABLE;
+	}
 	for (i = 0; i < ARRAY_SIZE(wgm_registrations); i++) {
 		ret = wgm_registrations[i].add();
 		if (ret) {
 			pr_err("wireguard: cannot register the %s: %d\n",
 			       wgm_registrations[i].what, ret);
 			wgm_remove_first(i);
+			rcu_barrier();
 			return ret;
 		}
 	}

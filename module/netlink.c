@@ -368,23 +368,29 @@ static int wgnl_set_private_key(struct wgdev *wg, const u8 *key)
 			wgpeer_remove(peer);
 	}
 
+	/*
+	 * A handshake in flight was made with the old key: cleared while the
+	 * identity is held for writing, it can complete no session (deriving
+	 * a keypair takes the identity lock too).
+	 */
 	down_write(&wg->id.lock);
 	wg_identity_set_private_key(&wg->id, has_public ? key : NULL);
 	list_for_each_entry(peer, &wg->peers, dev_entry) {
 		wg_handshake_precompute(&peer->hs);
+		wg_handshake_clear(&peer->hs);
 		wg_keyslots_expire_current(&peer->slots);
 	}
 	up_write(&wg->id.lock);
 	memzero_explicit(public_key, sizeof(public_key));
 
 	/*
-	 * A handshake in flight was made with the old key: its response must
-	 * not complete it. The next packet starts a new one at once, and
-	 * what waited for a key (staged packets, persistent keepalives)
-	 * goes out now.
+	 * The next packet starts a new handshake at once (an initiation
+	 * being built with the old key is waited for first, so that it
+	 * cannot note itself as sent after this), and what waited for a key
+	 * (staged packets, persistent keepalives) goes out now.
 	 */
 	list_for_each_entry(peer, &wg->peers, dev_entry) {
-		wg_handshake_clear(&peer->hs);
+		wgtx_cancel_initiation(peer);
 		wgtx_forget_handshake_sent(peer);
 		if (!has_public || !netif_running(wg->dev))
 			continue;

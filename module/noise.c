@@ -737,7 +737,12 @@ struct wg_keypair *wg_noise_derive_keypair(struct wg_handshake *hs)
 		return NULL;
 	wg_obj_made(WG_OBJ_KEYPAIR);
 
-	down_write(&hs->lock);
+	/*
+	 * The identity lock too: a private key change clears every
+	 * handshake while it holds it for writing, so a handshake made with
+	 * the old key is found ZEROED here and yields no keypair.
+	 */
+	wg_hs_lock(hs);
 	if (hs->state == WG_HS_CONSUMED_RESPONSE)
 		initiator = true;
 	else if (hs->state == WG_HS_CREATED_RESPONSE)
@@ -764,14 +769,14 @@ struct wg_keypair *wg_noise_derive_keypair(struct wg_handshake *hs)
 	/* The handshake's index now names the keypair. */
 	hs->index_ops->replace(hs->index_table, &hs->index, &kp->index);
 	wg_handshake_reset(hs);
-	up_write(&hs->lock);
+	wg_hs_unlock(hs);
 
 	memzero_explicit(first, sizeof(first));
 	memzero_explicit(second, sizeof(second));
 	return kp;
 
 fail:
-	up_write(&hs->lock);
+	wg_hs_unlock(hs);
 	kfree(kp);
 	wg_obj_freed(WG_OBJ_KEYPAIR);
 	return NULL;

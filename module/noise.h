@@ -143,9 +143,10 @@ void wg_identity_init(struct wg_identity *id);
 /*
  * Set (clamped) or clear (@private_key NULL or all zero) the key. Caller
  * holds id->lock for writing (down_write) and, before releasing it, calls
- * for every peer wg_handshake_precompute() and wg_keyslots_expire_current();
- * after releasing it, wg_handshake_clear() (a handshake in flight was made
- * with the old key). Updates the cookie checker.
+ * for every peer wg_handshake_precompute(), wg_handshake_clear() (a
+ * handshake in flight was made with the old key; deriving its keypair takes
+ * this lock too, so it finds it cleared) and wg_keyslots_expire_current().
+ * Updates the cookie checker.
  * Return: true if a key is now set.
  */
 bool wg_identity_set_private_key(struct wg_identity *id,

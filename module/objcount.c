@@ -40,7 +40,14 @@ static int wg_obj_show(char *buf, const struct kernel_param *kp)
 	return n;
 }
 
+/* Read-only; the load-time parser calls .set unconditionally. */
+static int wg_obj_refuse(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
 static const struct kernel_param_ops wg_obj_ops = {
+	.set = wg_obj_refuse,
 	.get = wg_obj_show,
 };
 

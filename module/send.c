@@ -60,6 +60,13 @@ void wgtx_forget_handshake_sent(struct wgpeer *peer)
 	WRITE_ONCE(peer->handshake_sent, false);
 }
 
+void wgtx_cancel_initiation(struct wgpeer *peer)
+{
+	might_sleep();
+	if (cancel_work_sync(&peer->initiation_work))
+		wgpeer_put(peer);	/* the queued work's reference */
+}
+
 void wgtx_initiation(struct wgpeer *peer, bool retry)
 {
 	if (!retry)
@@ -398,8 +405,10 @@ void wgtx_encrypt_one(struct wgq_engine *engine, struct sk_buff *head)
 	struct wgpeer *peer = kp->index.owner;
 	struct sk_buff *skb;
 
-	for (skb = head; skb; skb = wgcb(skb)->next_seg)
+	for (skb = head; skb; skb = wgcb(skb)->next_seg) {
 		wgcb(skb)->sealed = wgtx_seal(skb, kp);
+		cond_resched();
+	}
 	/* The sender may free the chain as soon as it sees the state. */
 	wgq_mark(head, WGQ_DONE);
 	wgtx_kick(peer);

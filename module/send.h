@@ -35,6 +35,8 @@ void wgtx_initiation(struct wgpeer *peer, bool retry);
 bool wgtx_handshake_recently_sent(struct wgpeer *peer);
 void wgtx_note_handshake_sent(struct wgpeer *peer);
 void wgtx_forget_handshake_sent(struct wgpeer *peer);
+/* Waits for a queued or running initiation_work, or cancels it. May sleep. */
+void wgtx_cancel_initiation(struct wgpeer *peer);
 
 void wgtx_work(struct work_struct *work);
 void wgtx_initiation_work(struct work_struct *work);

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 
 from vmtests.lib.topology import Guest, run
@@ -59,3 +62,31 @@ def ensure_loaded(vm: Guest, implementation: str) -> None:
     r = run(vm, cmd, timeout=120)
     if r.status != 0 or _loaded_srcversion(vm) != wanted:
         pytest.fail(f"loading the {implementation} wireguard failed: {r.output.strip()}", pytrace=False)
+
+
+DEBUG_PARAMETERS = "/sys/module/wireguard/parameters"
+
+
+def require_debug_parameter(vm: Guest, implementation: str, name: str, what: str) -> str:
+    """The path of our WG_DEBUG build's parameter ``name``; skips the test, naming why, against
+    the reference (which has no such parameter) or a release build of ours. ``what`` says
+    what the parameter is for, in the skip message."""
+    path = f"{DEBUG_PARAMETERS}/{name}"
+    if implementation == "reference":
+        pytest.skip(f"the reference WireGuard has no {what} ({name}); ours only")
+    if not run(vm, f"test -e {path}").ok:
+        pytest.skip(f"our module was built without its debug parameters ({path} is absent: not WG_DEBUG=1)")
+    return path
+
+
+@contextlib.contextmanager
+def debug_parameter(vm: Guest, implementation: str, name: str, value: int, normal: int,
+                    what: str) -> Iterator[int]:
+    """Our WG_DEBUG build's parameter ``name`` set to ``value`` for the body, back to ``normal``
+    after it (see require_debug_parameter for when the test is skipped instead)."""
+    path = require_debug_parameter(vm, implementation, name, what)
+    run(vm, f"echo {int(value)} > {path}", timeout=30)
+    try:
+        yield value
+    finally:
+        run(vm, f"echo {int(normal)} > {path}", timeout=30)

@@ -542,6 +542,24 @@ def two_peers(topo: Topology, outer_family: int = 4, connect: bool = True, port_
     return pair
 
 
+def veth_peers(topo: Topology, endpoint_on_b: bool = False) -> Pair:
+    """Two namespaces ``a`` and ``b`` joined by a veth pair (``veth0`` on each side,
+    192.168.1.1/24 and 192.168.1.2/24), a WireGuard interface in each with ``Pair``'s inner
+    addresses; A's peer B has B's outer address as endpoint, B learns A's from its packets
+    (or has it configured, ``endpoint_on_b``). Unlike ``two_peers`` the UDP sockets live in
+    the namespaces themselves, so the outer packets cross the veth, where a test can set
+    MTUs or count them. ``Pair.outer`` is ``a``; ``Pair.loopback`` B's outer address."""
+    a, b = topo.netnses("a", "b")
+    topo.veth(a, "veth0", b, "veth0")
+    a.addr("veth0", "192.168.1.1/24")
+    b.addr("veth0", "192.168.1.2/24")
+    wa = topo.wireguard(a, listen_port=10001, addresses=[f"{Pair.A4}/24", f"{Pair.A6}/64"])
+    wb = topo.wireguard(b, listen_port=10002, addresses=[f"{Pair.B4}/24", f"{Pair.B6}/64"])
+    wa.add_peer(wb, [f"{Pair.B4}/32", f"{Pair.B6}/128"], endpoint="192.168.1.2:10002")
+    wb.add_peer(wa, [f"{Pair.A4}/32", f"{Pair.A6}/128"], endpoint="192.168.1.1:10001" if endpoint_on_b else None)
+    return Pair(topo, a, a, b, wa, wb, 10001, 10002, "192.168.1.2")
+
+
 def compile_guest_tool(source: Path) -> Path:
     """``source`` (C) built for the guest with the host's compiler: the host and the guest
     run the same Debian release, so the guest's C library runs it. Cached by the source's

@@ -27,9 +27,10 @@ import shlex
 
 import pytest
 
+from vmtests.lib.implementation import DEBUG_PARAMETERS, require_debug_parameter
 from vmtests.lib.topology import Topology, run, wait_until
 
-PARAM = "/sys/module/wireguard/parameters/objects"
+PARAM = f"{DEBUG_PARAMETERS}/objects"
 
 
 def objects(topo: Topology) -> dict[str, int]:
@@ -38,11 +39,8 @@ def objects(topo: Topology) -> dict[str, int]:
 
 
 @pytest.fixture
-def counted(topo: Topology, implementation: str) -> None:
-    if implementation == "reference":
-        pytest.skip("the reference WireGuard has no object counters; ours only")
-    if not run(topo.vm, f"test -r {PARAM}").ok:
-        pytest.skip(f"our module was built without its debug counters ({PARAM} is absent: not WG_DEBUG=1)")
+def counted(fresh_wg_vm, implementation: str) -> None:
+    require_debug_parameter(fresh_wg_vm, implementation, "objects", "object counters")
 
 
 @pytest.mark.destructive

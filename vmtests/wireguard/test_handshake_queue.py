@@ -28,24 +28,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from vmtests.lib.topology import Netns, Pair, Topology, run, two_peers, wait_until
+from vmtests.lib.implementation import DEBUG_PARAMETERS, debug_parameter
+from vmtests.lib.topology import Netns, Pair, Topology, two_peers, wait_until
 
-PARAM = "/sys/module/wireguard/parameters/response_delay_ms"
+PARAM = f"{DEBUG_PARAMETERS}/response_delay_ms"
 DELAY_MS = 1500
 RESPONSE_IP_LENGTH, INITIATION_IP_LENGTH = 20 + 8 + 92, 20 + 8 + 148
 
 
 @pytest.fixture
 def held_responses(topo: Topology, implementation: str) -> Iterator[int]:
-    if implementation == "reference":
-        pytest.skip("the reference WireGuard has no parameter to hold handshake responses; ours only")
-    if not run(topo.vm, f"test -w {PARAM}").ok:
-        pytest.skip(f"our module was built without its debug parameters ({PARAM} is absent: not WG_DEBUG=1)")
-    topo.vm.run(f"echo {DELAY_MS} > {PARAM}", timeout=30)
-    try:
-        yield DELAY_MS
-    finally:
-        topo.vm.run(f"echo 0 > {PARAM}", timeout=30)
+    with debug_parameter(topo.vm, implementation, "response_delay_ms", DELAY_MS, 0,
+                         "parameter to hold handshake responses") as delay:
+        yield delay
 
 
 def counted(ns: Netns, sport: int, length: int) -> int:

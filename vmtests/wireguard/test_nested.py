@@ -73,3 +73,16 @@ def test_endpoint_routed_through_its_own_tunnel_is_a_bounded_loop(topo: Topology
     assert sent < 64 * 1024, f"one ping into a routing loop made wg0 send {sent} bytes"
     # and the device still works: the other tunnel answers
     o.a.wait_ping("192.168.241.2")
+
+
+def test_deleting_the_inner_device_of_an_onion_route_leaves_the_outer_tunnel_working(topo: Topology) -> None:
+    o = onion(topo)
+    o.a.wait_ping("192.168.242.2")
+    o.b.sh("ip link del wg1")
+    assert not o.b.link_exists("wg1")
+    # P3's datagrams still go into P2's tunnel, to a port nobody listens on now: no reply
+    res = o.a.ping("192.168.242.2", count=2, wait=1)
+    assert res.received == 0, f"a reply from a deleted interface:\n{res.output}"
+    # the outer tunnel, and P2 itself, are untouched
+    o.a.ping_ok("192.168.241.2", count=3)
+    send_stream(topo, o.a, o.b, "192.168.241.2", 256 << 10)

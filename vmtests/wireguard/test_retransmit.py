@@ -18,11 +18,14 @@ the kernel's own WireGuard sends. That none follows is shown with E: started whe
 initiation is seen, E's third initiation is at least two retransmission intervals (> 10 s)
 later, by which time D's 21st would have gone out too. Then one new packet to D starts
 it again at once.
+
+And with the usual pair A <-> B (both sockets in outer, see two_peers): once B's packets
+are dropped in outer, A's data goes unanswered and A starts a new handshake by itself.
 """
 
 from __future__ import annotations
 
-from vmtests.lib.topology import Netns, Topology, wait_until
+from vmtests.lib.topology import Netns, Pair, Topology, two_peers, wait_until
 
 INITIATIONS_BEFORE_GIVING_UP = 20   # counted with --implementation reference on 6.1
 
@@ -60,3 +63,19 @@ def test_initiations_to_a_dead_peer_stop_after_the_attempt_limit(topo: Topology)
     # a new packet to D: a new round of attempts starts at once
     a.ping("10.9.0.2", count=1, wait=1)
     wait_until(lambda: counted(outer, "dead") > INITIATIONS_BEFORE_GIVING_UP, 30, "a new initiation to D")
+
+
+def test_data_sent_without_an_answer_starts_a_new_handshake(topo: Topology) -> None:
+    """After A sends data and hears nothing back for KEEPALIVE_TIMEOUT + REKEY_TIMEOUT (15 s),
+    it starts a new handshake on its own, with no new packet to send. B's packets are dropped
+    on the way to A once the session exists, so A's data gets no answer, not even a keepalive."""
+    p = two_peers(topo)
+    p.a.wait_ping(Pair.B4)
+    p.outer.sh(f"iptables -w -A OUTPUT -p udp --sport {p.port_b} --dport {p.port_a} -j DROP && "
+               f"iptables -w -A OUTPUT -p udp --sport {p.port_a} -m length --length 176 "
+               f"-m comment --comment a-initiations")
+    p.a.sh("python3 -c 'import socket; "
+           "socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b\"unanswered\", (\"10.9.0.2\", 9))'")
+    # 15 s plus up to a third of a second of jitter, on a slow guest: well within 60 s
+    wait_until(lambda: counted(p.outer, "a-initiations") >= 1, 60,
+               "A's new initiation after its data went unanswered")

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import pytest
 
-from vmtests.lib.topology import Netns, Topology, WgInterface
+from vmtests.lib.topology import Netns, Topology, WgInterface, veth_peers
 
 ROUTE_MTU = 1299
 OUTER = 32 + 8 + 20
@@ -38,17 +38,11 @@ def outer_length(inner: int, mtu: int) -> int:
 
 
 def setup(topo: Topology) -> tuple[Netns, Netns, WgInterface, WgInterface]:
-    a, b = topo.netnses("a", "b")
-    topo.veth(a, "veth0", b, "veth0")
-    a.addr("veth0", "192.168.1.1/24")
-    b.addr("veth0", "192.168.1.2/24")
-    wa = topo.wireguard(a, listen_port=10001, addresses=["10.9.0.1/24", "fd09::1/64"])
-    wb = topo.wireguard(b, listen_port=10002, addresses=["10.9.0.2/24", "fd09::2/64"])
-    wa.add_peer(wb, ["10.9.0.2/32", "fd09::2/128"], endpoint="192.168.1.2:10002")
-    wb.add_peer(wa, ["10.9.0.1/32", "fd09::1/128"], endpoint="192.168.1.1:10001")
-    a.sh(f"ip route add 10.9.0.2/32 dev wg0 mtu {ROUTE_MTU} && ip -6 route add fd09::2/128 dev wg0 mtu {ROUTE_MTU}")
-    a.wait_ping("10.9.0.2")
-    return a, b, wa, wb
+    p = veth_peers(topo, endpoint_on_b=True)
+    p.a.sh(f"ip route add 10.9.0.2/32 dev wg0 mtu {ROUTE_MTU} && "
+           f"ip -6 route add fd09::2/128 dev wg0 mtu {ROUTE_MTU}")
+    p.a.wait_ping("10.9.0.2")
+    return p.a, p.b, p.wa, p.wb
 
 
 class LengthCounter:

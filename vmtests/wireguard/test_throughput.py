@@ -39,7 +39,7 @@ from typing import Any
 
 import pytest
 
-from vmtests.lib.topology import Netns, Pair, Topology, WgInterface, parse_ping, two_peers, wait_until
+from vmtests.lib.topology import Netns, Pair, Topology, WgInterface, parse_ping, two_peers, veth_peers, wait_until
 
 FLOOD = 300
 # An echo of 56 bytes: 84 bytes of IPv4 inside, padded to 96, in a 16 + 96 + 16 = 128-byte
@@ -158,21 +158,13 @@ def test_iperf3_tcp_over_an_ipv6_outer_path(topo: Topology) -> None:
 
 
 def test_iperf3_tcp_with_a_big_mtu(topo: Topology) -> None:
-    a, b = topo.netnses("a", "b")
-    topo.veth(a, "veth0", b, "veth0")
-    a.addr("veth0", "192.168.1.1/24")
-    b.addr("veth0", "192.168.1.2/24")
-    wa = topo.wireguard(a, listen_port=10001, addresses=["10.9.0.1/24", "fd09::1/64"])
-    wb = topo.wireguard(b, listen_port=10002, addresses=["10.9.0.2/24", "fd09::2/64"])
-    wa.add_peer(wb, ["10.9.0.2/32", "fd09::2/128"], endpoint="192.168.1.2:10002")
-    wb.add_peer(wa, ["10.9.0.1/32", "fd09::1/128"])
-    for ns in (a, b):
+    p = veth_peers(topo)
+    for ns in (p.a, p.b):
         # 9000 on the wire: 8940 inside + 32 + 8 + 20
         ns.sh("ip link set veth0 mtu 9000 && ip link set wg0 mtu 8940")
-    a.wait_ping("10.9.0.2")
+    p.a.wait_ping("10.9.0.2")
     # a full-size packet passes unfragmented, so the big MTU is really in use
-    a.ping_ok("10.9.0.2", count=1, size=8940 - 28, extra="-M do")
-    p = Pair(topo, a, a, b, wa, wb, 10001, 10002, "192.168.1.2")
+    p.a.ping_ok("10.9.0.2", count=1, size=8940 - 28, extra="-M do")
     tcp_run(topo, p, "10.9.0.2", reverse=False)
     tcp_run(topo, p, "fd09::2", reverse=True)
 
