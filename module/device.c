@@ -81,11 +81,11 @@ static int wgdev_stop(struct net_device *dev)
 	wgq_engine_drain(&wg->handshakes);
 	list_for_each_entry(peer, &wg->peers, dev_entry) {
 		wgtimers_cancel(peer);
-		wgtx_cancel_initiation(peer);
+		/* Before the clear: an initiation being built finishes first. */
+		wgtx_reset_handshake_pacing(peer);
 		wg_keyslots_clear(&peer->slots);
 		wg_handshake_clear(&peer->hs);
 		skb_queue_purge(&peer->staged);
-		wgtx_forget_handshake_sent(peer);
 		peer->hs_attempts = 0;
 	}
 	mutex_unlock(&wg->update_lock);

@@ -390,8 +390,7 @@ static int wgnl_set_private_key(struct wgdev *wg, const u8 *key)
 	 * (staged packets, persistent keepalives) goes out now.
 	 */
 	list_for_each_entry(peer, &wg->peers, dev_entry) {
-		wgtx_cancel_initiation(peer);
-		wgtx_forget_handshake_sent(peer);
+		wgtx_reset_handshake_pacing(peer);
 		if (!has_public || !netif_running(wg->dev))
 			continue;
 		if (peer->keepalive_interval)

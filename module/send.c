@@ -41,7 +41,7 @@ static void wgtx_trim_staged(struct wgpeer *peer)
 	}
 }
 
-bool wgtx_handshake_recently_sent(struct wgpeer *peer)
+static bool wgtx_handshake_recently_sent(struct wgpeer *peer)
 {
 	unsigned long last = atomic_long_read(&peer->last_handshake_sent);
 
@@ -55,16 +55,12 @@ void wgtx_note_handshake_sent(struct wgpeer *peer)
 	WRITE_ONCE(peer->handshake_sent, true);
 }
 
-void wgtx_forget_handshake_sent(struct wgpeer *peer)
-{
-	WRITE_ONCE(peer->handshake_sent, false);
-}
-
-void wgtx_cancel_initiation(struct wgpeer *peer)
+void wgtx_reset_handshake_pacing(struct wgpeer *peer)
 {
 	might_sleep();
 	if (cancel_work_sync(&peer->initiation_work))
 		wgpeer_put(peer);	/* the queued work's reference */
+	WRITE_ONCE(peer->handshake_sent, false);
 }
 
 void wgtx_initiation(struct wgpeer *peer, bool retry)

@@ -28,15 +28,14 @@ void wgtx_keepalive(struct wgpeer *peer);
  */
 void wgtx_initiation(struct wgpeer *peer, bool retry);
 /*
- * The REKEY_TIMEOUT rate limit: sending an initiation or a response
- * notes the time; interface down and a new private key forget it, so that
- * the next packet may start a handshake at once.
+ * The REKEY_TIMEOUT pacing of handshake messages. Sending an initiation or
+ * a response notes the time. Interface down and a new private key reset
+ * it, so that the next packet may start a handshake at once: the reset
+ * first waits for (or cancels) an initiation being built, which would
+ * otherwise note itself after it. The reset may sleep.
  */
-bool wgtx_handshake_recently_sent(struct wgpeer *peer);
 void wgtx_note_handshake_sent(struct wgpeer *peer);
-void wgtx_forget_handshake_sent(struct wgpeer *peer);
-/* Waits for a queued or running initiation_work, or cancels it. May sleep. */
-void wgtx_cancel_initiation(struct wgpeer *peer);
+void wgtx_reset_handshake_pacing(struct wgpeer *peer);
 
 void wgtx_work(struct work_struct *work);
 void wgtx_initiation_work(struct work_struct *work);

@@ -77,3 +77,15 @@ def test_the_module_loads_and_unloads_with_an_interface_present(fresh_wg_vm, cou
     assert not run(fresh_wg_vm, "test -e /sys/class/net/wgx").ok, "an interface outlived its module"
     assert not run(fresh_wg_vm, "grep -q '^wireguard ' /proc/modules").ok, "the last rmmod left the module loaded"
     # what the unloads freed, the guest's kmemleak scan (debug kernels) checks as the guest retires
+
+
+@pytest.mark.destructive
+def test_the_read_only_counters_refuse_a_value_at_load(fresh_wg_vm, counted: None) -> None:
+    """`objects` is read-only: given a value on the modprobe line, the load fails and names the
+    parameter, and the module loads normally afterwards."""
+    assert run(fresh_wg_vm, "rmmod wireguard").ok
+    refused = run(fresh_wg_vm, "modprobe wireguard objects=1")
+    assert not refused.ok, f"the load accepted a value for a read-only parameter: {refused.output}"
+    log = run(fresh_wg_vm, "dmesg | tail -n 5").output
+    assert "objects" in log, f"the kernel did not name the refused parameter:\n{log}"
+    assert run(fresh_wg_vm, "modprobe wireguard && test -r " + PARAM).ok
