@@ -48,18 +48,25 @@ def user_errors(fn):
 
 
 def _selection(kernel, kernel_src, kernel_dir, config):
-    from wgcompat.pipeline import selection
+    from wgcompat.kernel.select import selection
 
     return selection(kernel, kernel_src, kernel_dir, config)
 
 
-@task(help=KERNEL_HELP)
+@task(help={**KERNEL_HELP, "record": "also write the kernel build it resolved to this file, as JSON (CI's prebuilds)"})
 @user_errors
-def kernel(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal"):
+def kernel(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", record=None):
     """Fetch and build the test kernel (cached); print where it is."""
-    from wgcompat.pipeline import resolve_kernel
+    import json
+
+    from wgcompat.kernel.select import resolve_kernel
 
     kb = resolve_kernel(_selection(kernel, kernel_src, kernel_dir, config))
+    if record:
+        path = Path(record)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(kb.to_json(), indent=2) + "\n")
+        tmp.rename(path)
     print(kb.image or kb.build_dir)
 
 
@@ -70,7 +77,7 @@ def compat(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", ou
     """Probe the kernel and generate compat.h; print the probe table and the path."""
     from wgcompat import paths
     from wgcompat.module_build import generate_compat
-    from wgcompat.pipeline import resolve_kernel
+    from wgcompat.kernel.select import resolve_kernel
 
     kb = resolve_kernel(_selection(kernel, kernel_src, kernel_dir, config))
     out = Path(output) if output else paths.cache_root() / "compat-out" / kb.build_dir.name
@@ -88,7 +95,8 @@ def build(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", cry
           strict=False):
     """Kernel (or headers) + compat.h + module; print the path of wireguard.ko."""
     from wgcompat.module_build import ModuleBuildRequest, build_module
-    from wgcompat.pipeline import resolve_kernel, say
+    from wgcompat.kernel.select import resolve_kernel
+    from wgcompat.progress import say
 
     kb = resolve_kernel(_selection(kernel, kernel_src, kernel_dir, config))
     mb = build_module(ModuleBuildRequest(kb, crypto=crypto, debug=debug_module, strict=strict), progress=say)
@@ -187,7 +195,7 @@ def unit(c, k=None):
 @user_errors
 def ci(c):
     """Everything CI checks: unit tests, then the VM tests on the default kernel (what .ci/run runs)."""
-    from wgcompat.session import run_ci
+    from wgcompat.run.ci import run_ci
 
     raise Exit(code=run_ci())
 

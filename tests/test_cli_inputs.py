@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from wgcompat.errors import UserError
-from wgcompat.pipeline import selection
+from wgcompat.kernel.select import selection
 from wgcompat.session import parse_put
 
 
@@ -44,9 +44,9 @@ def test_selection_keeps_paths():
 
 def test_ci_plan_covers_the_ci_kernels_and_the_debug_scenarios():
     from wgcompat import matrix
-    from wgcompat.session import ci_plan
+    from wgcompat.run.ci import load_plan
 
-    plan = ci_plan()
+    plan = load_plan().steps
     kernels = {s.kernel for s in plan if s.kernel}
     m = matrix.load()
     assert kernels == set(m.ci_kernels) and set(m.ci_kernels) <= set(m.kernels) and m.default in kernels
@@ -57,7 +57,7 @@ def test_ci_plan_covers_the_ci_kernels_and_the_debug_scenarios():
 
 
 def test_junit_counts(tmp_path):
-    from wgcompat.session import junit_counts
+    from wgcompat.run.ci import junit_counts
 
     xml = tmp_path / "j.xml"
     xml.write_text('<testsuites><testsuite tests="7" failures="1" errors="1" skipped="2"/></testsuites>')
@@ -67,34 +67,36 @@ def test_junit_counts(tmp_path):
 
 def test_every_test_ci_leaves_out_exists_and_has_a_reason():
     from wgcompat.paths import REPO
-    from wgcompat.session import KNOWN_UNSTABLE, ci_plan
+    from wgcompat.run.ci import load_plan
 
-    for step in ci_plan():
+    plan = load_plan()
+    for step in plan.steps:
         for node in step.deselect:
             path, _, name = node.partition("::")
             assert f"def {name}(" in (REPO / path).read_text(), node
-            assert KNOWN_UNSTABLE[node]
+            assert plan.known_unstable[node]
 
 
 def test_ci_tests_the_release_build_and_runs_the_wg_debug_tests_once():
     from wgcompat.paths import REPO
-    from wgcompat.session import WGDEBUG_TESTS, ci_plan
+    from wgcompat.run.ci import load_plan
 
-    plan = ci_plan()
+    plan = load_plan().steps
     wgdebug = [s for s in plan if s.debug_module]
-    assert len(wgdebug) == 1 and wgdebug[0].paths == WGDEBUG_TESTS
-    assert all((REPO / p).is_file() for p in WGDEBUG_TESTS)
+    assert len(wgdebug) == 1 and all((REPO / p).is_file() for p in wgdebug[0].paths)
+    assert "vmtests/wireguard/test_selftests.py" in wgdebug[0].paths
     assert any(not s.debug_module and s.paths == ("vmtests",) for s in plan), "no release-build whole suite"
 
 
-def test_debug_module_reaches_pytest_and_names_its_reports():
+def test_pytest_gets_the_planned_run_and_reports_are_named_by_the_module_build(tmp_path):
     from wgcompat import paths
-    from wgcompat.pipeline import selection
     from wgcompat.session import pytest_vm_args
 
-    junit = Path("/tmp/r/junit.xml")
-    assert "--debug-module" in pytest_vm_args(selection("6.1"), "auto", junit, None, debug_module=True)
-    assert "--debug-module" not in pytest_vm_args(selection("6.1"), "auto", junit, None)
+    junit = tmp_path / "r" / "junit.xml"
+    args = pytest_vm_args(tmp_path / "artefacts.json", junit, "tunnel", ("vmtests/wireguard",))
+    assert f"--artefacts={tmp_path / 'artefacts.json'}" in args
+    assert not [a for a in args if a.startswith(("--kernel", "--config", "--crypto", "--debug-module"))]
+    assert args[-2:] == ["-k", "tunnel"]
     assert paths.run_label("normal", "auto", debug_module=True) == "normal-wgdebug"
     assert paths.vmtests_report_dir("6.1", "normal", "auto", True) != paths.vmtests_report_dir("6.1", "normal", "auto")
 

@@ -10,9 +10,10 @@ from wgcompat.prebuild import KernelPrebuilder, invoke_kernel_command
 
 def fake_build(record: Path):
     """A 'build' that appends its kernel to ``record``; kernel "bad" fails with exit 3."""
-    def command(kernel: str, flavour: str) -> list[str]:
+    def command(kernel: str, flavour: str, kernel_record: Path) -> list[str]:
         code = 3 if kernel == "bad" else 0
         script = (f"open({str(record)!r}, 'a').write('{kernel}-{flavour}\\n'); "
+                  f"open({str(kernel_record)!r}, 'w').write('{kernel}'); "
                   f"print('building {kernel}'); raise SystemExit({code})")
         return [sys.executable, "-c", script]
     return command
@@ -28,6 +29,7 @@ def test_builds_each_kernel_once_in_plan_order_and_reports_each_exit(tmp_path: P
     assert pre.wait("bad", "normal") == 3
     assert pre.log_of("bad", "normal").read_text() == "building bad\n"
     assert pre.wait("5.10", "normal") is None  # not asked for
+    assert pre.record_of("7.2", "normal").read_text() == "7.2"  # each build is told where to record its kernel
 
 
 def test_stop_skips_the_builds_not_yet_started(tmp_path: Path) -> None:
@@ -40,6 +42,6 @@ def test_stop_skips_the_builds_not_yet_started(tmp_path: Path) -> None:
 
 
 def test_the_real_command_is_invoke_kernel_at_the_lowest_priority() -> None:
-    cmd = invoke_kernel_command("6.12", "debug")
+    cmd = invoke_kernel_command("6.12", "debug", Path("/r/k.json"))
     assert cmd[:3] == ["nice", "-n", "19"]
-    assert cmd[-6:] == ["invoke", "kernel", "--kernel", "6.12", "--config", "debug"]
+    assert cmd[-8:] == ["invoke", "kernel", "--kernel", "6.12", "--config", "debug", "--record", "/r/k.json"]

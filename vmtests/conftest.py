@@ -1,11 +1,13 @@
 """pytest configuration for the VM suites.
 
-The kernel comes from the command line (``invoke test`` and ``invoke matrix``
-pass it): --kernel V | --kernel-src PATH | --kernel-dir PATH, --config
-normal|debug, --crypto auto|bundled. Building is cached, so the fixtures below
-are cheap after the first run.
+What to test comes planned: ``invoke test``, ``invoke matrix`` and CI resolve the kernel
+and build the module once (wgcompat.run.plan) and pass the result as --artefacts FILE
+(the run's artefacts.json), which this session loads and never resolves again. Run by
+hand, pytest plans the run itself, once, from --kernel V | --kernel-src PATH |
+--kernel-dir PATH, --config normal|debug, --crypto auto|bundled, --debug-module.
 
 Fixtures:
+  artefacts      the planned run: its request, kernel build and module build (session)
   kernel_build   the kernel under test (session)
   module_build   wireguard.ko for it: the release build, or with --debug-module the
                  WG_DEBUG=1 build (self-tests at load, timer scaling) (session)
@@ -49,6 +51,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="test the WG_DEBUG build of the module (self-tests at load, timer scaling) "
                          "instead of the release build users install")
     group.addoption("--console-logs", default=None, help="folder for the guests' console logs")
+    group.addoption("--artefacts", default=None,
+                    help="the run's artefacts.json, as `invoke test` plans it: the kernel and module to test "
+                         "(instead of --kernel/--kernel-src/--kernel-dir, --config, --crypto, --debug-module)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,26 +64,38 @@ def _fail_setup(exc: UserError) -> None:
     pytest.fail(f"{exc.cause}\nfix: {exc.fix}", pytrace=False)
 
 
+PLANNING_OPTIONS = ("--kernel", "--kernel-src", "--kernel-dir", "--crypto", "--debug-module")
+
+
 @pytest.fixture(scope="session")
-def kernel_build(pytestconfig: pytest.Config):
-    from wgcompat.pipeline import resolve_kernel, selection
+def artefacts(pytestconfig: pytest.Config):
+    """The run's kernel and module: read from --artefacts, or planned here once."""
+    from wgcompat.kernel.select import selection
+    from wgcompat.run.plan import Artefacts, RunRequest, plan_run
 
     opt = pytestconfig.getoption
     try:
-        return resolve_kernel(selection(opt("--kernel"), opt("--kernel-src"), opt("--kernel-dir"), opt("--config")))
+        if opt("--artefacts"):
+            clashing = [o for o in PLANNING_OPTIONS if opt(o) not in (None, False, "auto")]
+            if clashing or opt("--config") != "normal":
+                raise UserError(f"--artefacts names the kernel and module to test; {', '.join(clashing or ['--config'])} "
+                                "would choose another", "pass either --artefacts or the options that plan a run")
+            return Artefacts.read(Path(opt("--artefacts")))
+        request = RunRequest(selection(opt("--kernel"), opt("--kernel-src"), opt("--kernel-dir"), opt("--config")),
+                             crypto=opt("--crypto"), debug_module=opt("--debug-module"))
+        return plan_run(request).require()
     except UserError as exc:
         _fail_setup(exc)
 
 
 @pytest.fixture(scope="session")
-def module_build(kernel_build, pytestconfig: pytest.Config):
-    from wgcompat.module_build import ModuleBuildRequest, build_module
+def kernel_build(artefacts):
+    return artefacts.kernel
 
-    try:
-        return build_module(ModuleBuildRequest(kernel_build, crypto=pytestconfig.getoption("--crypto"),
-                                               debug=pytestconfig.getoption("--debug-module")))
-    except UserError as exc:
-        _fail_setup(exc)
+
+@pytest.fixture(scope="session")
+def module_build(artefacts):
+    return artefacts.module
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,10 @@ prebuilder builds the kernels the plan needs, one at a time and in plan order, e
 the running step keep the CPU they need and the build soaks up the rest.
 
 A step waits for its kernel's build to end before it starts, so two processes never
-race for one build (the build lock would refuse the second). If a build failed, the
-step runs anyway: its own build attempt reports the error as any test run would.
+race for one build (the build lock would refuse the second). Each build records the
+KernelBuild it resolved (`invoke kernel --record FILE`), and the steps use that record,
+so a CI run resolves each kernel once. If a build failed, the step runs anyway: its own
+build attempt reports the error as any test run would.
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ from wgcompat import paths
 Wanted = tuple[str, str]  # (kernel, flavour)
 
 
-def invoke_kernel_command(kernel: str, flavour: str) -> list[str]:
-    return ["nice", "-n", "19", sys.executable, "-m", "invoke", "kernel", "--kernel", kernel, "--config", flavour]
+def invoke_kernel_command(kernel: str, flavour: str, record: Path) -> list[str]:
+    return ["nice", "-n", "19", sys.executable, "-m", "invoke", "kernel", "--kernel", kernel, "--config", flavour,
+            "--record", str(record)]
 
 
 class KernelPrebuilder:
     def __init__(self, wanted: Sequence[Wanted], log_dir: Path,
-                 command: Callable[[str, str], list[str]] = invoke_kernel_command) -> None:
+                 command: Callable[[str, str, Path], list[str]] = invoke_kernel_command) -> None:
         self._order = list(dict.fromkeys(wanted))  # first appearance, no repeats
         self._ended = {w: threading.Event() for w in self._order}
         self._codes: dict[Wanted, int] = {}
@@ -42,6 +45,10 @@ class KernelPrebuilder:
     def log_of(self, kernel: str, flavour: str) -> Path:
         return self._log_dir / f"prebuild-{kernel}-{flavour}.log"
 
+    def record_of(self, kernel: str, flavour: str) -> Path:
+        """Where the build of (kernel, flavour) records the KernelBuild it resolved (JSON)."""
+        return self._log_dir / f"prebuild-{kernel}-{flavour}.json"
+
     def start(self) -> KernelPrebuilder:
         self._log_dir.mkdir(parents=True, exist_ok=True)
         self._thread.start()
@@ -52,9 +59,10 @@ class KernelPrebuilder:
             if self._stop.is_set():
                 self._codes[(kernel, flavour)] = -1
             else:
+                self.record_of(kernel, flavour).unlink(missing_ok=True)  # an older run's
                 with self.log_of(kernel, flavour).open("w") as log:
                     self._codes[(kernel, flavour)] = subprocess.run(
-                        self._command(kernel, flavour), cwd=paths.REPO, stdout=log, stderr=subprocess.STDOUT,
+                        self._command(kernel, flavour, self.record_of(kernel, flavour)), cwd=paths.REPO, stdout=log, stderr=subprocess.STDOUT,
                         stdin=subprocess.DEVNULL).returncode
             self._ended[(kernel, flavour)].set()
 

@@ -35,6 +35,7 @@ class Cell:
     summary: str = ""
     error: str = ""
     links: dict[str, Path] = field(default_factory=dict)
+    artefacts: Path | None = None  # the cell's planned run, which its pytest loads
 
     @property
     def ok(self) -> bool:
@@ -42,35 +43,38 @@ class Cell:
 
 
 def _build_cell(cell: Cell, flavour: str, crypto: str, debug_module: bool) -> None:
-    from wgcompat.module_build import ModuleBuildRequest, build_module
-    from wgcompat.pipeline import resolve_kernel, say, selection
+    """Plan the cell's run (kernel and module, resolved once) and write its artefacts.json."""
+    from wgcompat.kernel.select import selection
+    from wgcompat.run.plan import FILE_NAME, RunRequest, plan_run
 
     started = time.monotonic()
     try:
-        kb = resolve_kernel(selection(cell.kernel, config=flavour))
-        cell.release = kb.release
-        if kb.log:
-            cell.links["kernel build log"] = kb.log
-        mb = build_module(ModuleBuildRequest(kb, crypto=crypto, debug=debug_module), progress=say)
-        cell.links["module build log"] = mb.log
-        cell.links["compat.h"] = mb.compat_h
-        cell.build = "cached" if kb.cached else "ok"
+        planned = plan_run(RunRequest(selection(cell.kernel, config=flavour), crypto=crypto,
+                                      debug_module=debug_module))
+        kernel = planned.stages[0].value
+        if kernel is not None:
+            cell.release = kernel.release
+            if kernel.log:
+                cell.links["kernel build log"] = kernel.log
+        out = vmtests_report_dir(cell.kernel, flavour, crypto, debug_module)
+        cell.artefacts = planned.write(out / FILE_NAME)
+        cell.links["module build log"] = planned.require().module.log
+        cell.links["compat.h"] = planned.require().module.compat_h
+        cell.build = planned.stages[0].status.value
     except UserError as exc:
         cell.build = "failed"
         cell.error = exc.cause.splitlines()[0]
     cell.build_s = time.monotonic() - started
 
 
-def _test_cell(cell: Cell, flavour: str, crypto: str, keyword: str | None, debug_module: bool) -> None:
-    out = vmtests_report_dir(cell.kernel, flavour, crypto, debug_module)
-    out.mkdir(parents=True, exist_ok=True)
-    junit = out / "junit.xml"
-    log = out / "pytest.log"
-    from wgcompat.pipeline import selection
+def _test_cell(cell: Cell, keyword: str | None) -> None:
     from wgcompat.session import pytest_vm_args
 
-    cmd = [*pytest_vm_args(selection(cell.kernel, config=flavour), crypto, junit, keyword,
-                           debug_module=debug_module), "-q"]
+    assert cell.artefacts is not None
+    out = cell.artefacts.parent
+    junit = out / "junit.xml"
+    log = out / "pytest.log"
+    cmd = [*pytest_vm_args(cell.artefacts, junit, keyword), "-q"]
     started = time.monotonic()
     with log.open("w") as f:
         proc = subprocess.run(cmd, cwd=REPO, stdout=f, stderr=subprocess.STDOUT)
@@ -78,7 +82,8 @@ def _test_cell(cell: Cell, flavour: str, crypto: str, keyword: str | None, debug
     lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
     cell.summary = lines[-1].strip("= ") if lines else ""
     cell.test = {0: "passed", 5: "no tests"}.get(proc.returncode, "failed")
-    cell.links.update({"pytest log": log, "junit": junit, "console logs": out / "consoles"})
+    cell.links.update({"pytest log": log, "junit": junit, "console logs": out / "consoles",
+                       "artefacts": cell.artefacts})
 
 
 def run_matrix(flavour: str = "normal", crypto: str = "auto", kernels: list[str] | None = None,
@@ -90,7 +95,7 @@ def run_matrix(flavour: str = "normal", crypto: str = "auto", kernels: list[str]
     def tester() -> None:
         while (cell := built.get()) is not None:
             if cell.build in ("ok", "cached"):
-                _test_cell(cell, flavour, crypto, keyword, debug_module)
+                _test_cell(cell, keyword)
             else:
                 cell.test = "skipped"
 

@@ -27,13 +27,13 @@ def ours(wg_vm: Any, implementation: str) -> Any:
     return wg_vm
 
 
-def test_build_chose_the_kernel_library_only_when_allowed_and_exported(pytestconfig: pytest.Config,
-                                                                      kernel_build: Any, module_build: Any) -> None:
+def test_build_chose_the_kernel_library_only_when_allowed_and_exported(artefacts: Any, kernel_build: Any,
+                                                                      module_build: Any) -> None:
     """`--crypto bundled` always gets the bundled code; `auto` gets the kernel's library
     when this kernel build exports it (read from its Module.symvers, not from compat's probes)."""
     symvers = (kernel_build.build_dir / "Module.symvers").read_text()
     exported = re.search(r"^\S+\tchacha20poly1305_encrypt\t", symvers, re.M) is not None
-    requested = pytestconfig.getoption("--crypto")
+    requested = artefacts.request.crypto
     expected = "kernel" if requested == "auto" and exported else "bundled"
     assert module_build.crypto == expected, (
         f"--crypto {requested} on a kernel that {'exports' if exported else 'does not export'} "

@@ -37,7 +37,7 @@ def selftest_names() -> list[str]:
 def kernel_log(request: pytest.FixtureRequest, implementation: str) -> str:
     if implementation != "ours":
         pytest.skip("the kernel's own WireGuard has no load-time self-tests")
-    if not request.config.getoption("--debug-module"):
+    if not request.getfixturevalue("artefacts").request.debug_module:
         pytest.skip("the release build runs no self-tests: run with --debug-module")
     vm: Any = request.getfixturevalue("wg_vm")
     # A fresh load, so the verdicts are in the log whatever ran before.

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wgcompat.errors import UserError
-from wgcompat.module_build import ModuleBuildRequest, build_module
-from wgcompat.pipeline import KernelSelection, resolve_kernel, say
+from wgcompat.kernel.select import KernelSelection
+from wgcompat.progress import say
+from wgcompat.run.plan import RunRequest, plan_run
 
 SCRIPT = Path(__file__).with_name("tunnel.sh")
 HANDSHAKE_SCRIPT = Path(__file__).with_name("handshake.sh")
@@ -137,8 +138,8 @@ def run(sel: KernelSelection, crypto: str = "auto", seconds: int = 10, rounds: i
     unknown = [i for i in implementations if i not in IMPLEMENTATIONS]
     if unknown:
         raise UserError(f"unknown implementation(s): {', '.join(unknown)}", f"choose from {', '.join(IMPLEMENTATIONS)}")
-    kb = resolve_kernel(sel)
-    module = build_module(ModuleBuildRequest(kb, crypto=crypto), progress=say)
+    artefacts = plan_run(RunRequest(sel, crypto=crypto)).require()
+    kb, module = artefacts.kernel, artefacts.module
     log_dir = console_log_dir(kb, "bench")
     say(f"benchmarking in one guest; console log in {log_dir}")
     out = BenchResults()

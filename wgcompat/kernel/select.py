@@ -1,64 +1,22 @@
-"""The stages, as typed requests flowing fetch -> configure/build -> module -> boot -> test -> report.
+"""Which kernel a run is about, and getting it: --kernel V | --kernel-src PATH | --kernel-dir PATH.
 
-Each stage takes a request object and returns its result; ``run_stage`` wraps
-one in timing and status so the matrix can report every cell the same way.
-tasks.py only parses options into a ``KernelSelection`` and calls these.
+``selection`` checks the options once into a KernelSelection; ``resolve_kernel`` turns
+that into a KernelBuild: a provider's source (or the user's tree) configured and built,
+cached, or a build tree the user points at. wgcompat.run.plan calls it once per run.
 """
 
 from __future__ import annotations
 
-import enum
 import os
-import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
 
 from wgcompat import matrix
 from wgcompat.errors import UserError
 from wgcompat.kernel.build import KernelBuild, KernelBuildRequest, build_kernel, open_kernel_dir
 from wgcompat.kernel.providers import default_providers, fetch_source, local_tree
 from wgcompat.kernel.version import KernelVersion
-
-T = TypeVar("T")
-
-
-def say(message: str) -> None:
-    """Progress for the user, on stderr so --exec output stays clean."""
-    print(f"wgcompat: {message}", file=sys.stderr, flush=True)
-
-
-class Status(enum.Enum):
-    OK = "ok"
-    CACHED = "cached"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-
-
-@dataclass
-class StageResult(Generic[T]):
-    stage: str
-    status: Status
-    seconds: float
-    value: T | None = None
-    error: str = ""
-    log: Path | None = None
-
-
-def run_stage(stage: str, fn: Callable[[], T], cached: Callable[[T], bool] = lambda _: False) -> StageResult[T]:
-    started = time.monotonic()
-    try:
-        value = fn()
-    except UserError as exc:
-        return StageResult(stage, Status.FAILED, time.monotonic() - started, error=str(exc))
-    status = Status.CACHED if cached(value) else Status.OK
-    return StageResult(stage, status, time.monotonic() - started, value=value)
-
-
-# ---------------------------------------------------------------------------
-# kernel selection: --kernel V | --kernel-src PATH | --kernel-dir PATH
+from wgcompat.progress import say
 
 
 @dataclass(frozen=True)
@@ -68,13 +26,6 @@ class KernelSelection:
     kernel_dir: Path | None = None
     flavour: str = "normal"
     jobs: int = field(default_factory=lambda: os.cpu_count() or 2)
-
-    def describe(self) -> str:
-        if self.kernel_dir:
-            return f"--kernel-dir {self.kernel_dir}"
-        if self.kernel_src:
-            return f"--kernel-src {self.kernel_src}"
-        return self.kernel or matrix.load().default
 
 
 def selection(kernel: str | None = None, kernel_src: str | None = None, kernel_dir: str | None = None,
