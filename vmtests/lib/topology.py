@@ -246,6 +246,13 @@ class Netns:
         return wait_until(lambda: (r := self.ping(address, count=1, wait=1)).received == 1 and r,
                           timeout, what or f"a ping reply from {address} in {self.name}", interval=0)
 
+    def iptables_count(self, chain: str, comment: str) -> int:
+        """Packets counted by the iptables rule of ``chain`` (filter table) with this comment."""
+        for line in self.sh(shlex.join(["iptables", "-w", "-L", chain, "-n", "-v", "-x"])).splitlines():
+            if f"/* {comment} */" in line:
+                return int(line.split()[0])
+        raise AssertionError(f"no iptables rule {comment!r} in {chain} of {self}")
+
     def counters(self, dev: str) -> Counters:
         return parse_counters(self.sh(f"grep -H . /sys/class/net/{dev}/statistics/*"))
 

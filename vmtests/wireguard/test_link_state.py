@@ -146,14 +146,6 @@ def test_private_key_set_on_a_running_interface_starts_keepalives(topo: Topology
     handshakes_and_keepalives_only(p)
 
 
-def iptables_count(ns: Netns, comment: str) -> int:
-    """Packets counted by the OUTPUT rule with this comment."""
-    for line in ns.sh("iptables -w -L OUTPUT -n -v -x").splitlines():
-        if f"/* {comment} */" in line:
-            return int(line.split()[0])
-    raise AssertionError(f"no iptables rule {comment!r} in {ns}")
-
-
 def test_low_order_peers_get_nothing_when_the_link_comes_up(topo: Topology) -> None:
     outer, a = topo.netnses("outer", "a")
     wa = topo.wireguard(a, created_in=outer, listen_port=10001, addresses=[f"{Pair.A4}/24"], up=False)
@@ -167,14 +159,14 @@ def test_low_order_peers_get_nothing_when_the_link_comes_up(topo: Topology) -> N
     state = wa.show()
     assert set(state.peers) == set(keys) | {normal}
     assert {s.persistent_keepalive for s in state.peers.values()} == {1}
-    assert (iptables_count(outer, "low-order"), iptables_count(outer, "normal")) == (0, 0)
+    assert (outer.iptables_count("OUTPUT", "low-order"), outer.iptables_count("OUTPUT", "normal")) == (0, 0)
     a.sh("ip link set wg0 up")
     # The normal peer gets its initiation at once and, nobody answering, its retransmission
     # REKEY_TIMEOUT (5 s) later: by then every peer has had its keepalive on up, its
     # 1 s persistent keepalives and a retransmission time of its own.
-    wait_until(lambda: iptables_count(outer, "normal") >= 2, 60,
+    wait_until(lambda: outer.iptables_count("OUTPUT", "normal") >= 2, 60,
                "the normal peer's initiation and its retransmission")
-    assert iptables_count(outer, "low-order") == 0, "a datagram left A for a peer with a low-order public key"
+    assert outer.iptables_count("OUTPUT", "low-order") == 0, "a datagram left A for a peer with a low-order public key"
     state = wa.show()
     assert [state.peers[k].tx_bytes for k in keys] == [0] * len(keys)
     assert state.peers[normal].tx_bytes >= 2 * INITIATION
