@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from wgcompat import cache_gc
-from wgcompat.kernel.build import MARKER as KM
+from wgcompat.cache import MARKER as KM
 from wgcompat.module_build import MARKER as MM
 
 H1, H2, H3 = "a" * 12, "b" * 12, "c" * 12

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wgcompat import paths
-from wgcompat.kernel.build import MARKER as KERNEL_MARKER
+from wgcompat.cache import MARKER as KERNEL_MARKER
 from wgcompat.module_build import MARKER as MODULE_MARKER
 
 KEEP_MODULES = 3

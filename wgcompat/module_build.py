@@ -27,7 +27,8 @@ from pathlib import Path
 
 from wgcompat import paths
 from wgcompat.errors import UserError
-from wgcompat.kernel.build import KernelBuild, build_lock, cc_args
+from wgcompat.cache import build_lock
+from wgcompat.kernel.build import KernelBuild, cc_args
 
 MODULE_SRC = paths.REPO / "module"
 COMPAT_SRC = paths.REPO / "compat"
