@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,16 @@ def test_an_unfinished_entry_is_probed_again(healthy_tree: Path, tmp_path: Path)
     again = generate(request)
     assert not again.cached and again.cache_entry == entry and (entry / cache.MARKER).is_file()
 
+
+def test_kernel_v_takes_only_a_complete_build_from_the_kernel_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wgcompat.compat.cli import resolve_kernel_dir
+
+    monkeypatch.setenv("WGCOMPAT_CACHE", str(tmp_path / "cache"))
+    kernels = tmp_path / "cache" / "kernels"
+    done = make_fake_tree(kernels / "9.9.9-normal-aaaaaaaaaaaa", HEALTHY_HEADERS)
+    (done / cache.MARKER).write_text("{}")
+    make_fake_tree(kernels / "9.9.9-normal-bbbbbbbbbbbb", HEALTHY_HEADERS)  # being built: no marker yet
+    os.utime(done / "Module.symvers", (1, 1))  # the newer Module.symvers is the unfinished one's
+    assert resolve_kernel_dir("9.9.9") == done
