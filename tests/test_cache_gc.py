@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from wgcompat import cache_gc
-from wgcompat.kernel.build import MARKER as KM
-from wgcompat.module_build import MARKER as MM
+from wgcompat.cache import MARKER
 
 H1, H2, H3 = "a" * 12, "b" * 12, "c" * 12
 
@@ -37,9 +36,9 @@ def names(entries: list[cache_gc.Stale]) -> dict[str, str]:
 
 def test_older_kernel_builds_of_the_same_release_and_flavour_are_stale(cache: Path) -> None:
     k = cache / "kernels"
-    build(k / f"6.1.192-normal-{H1}", KM, 100)
-    build(k / f"6.1.192-normal-{H2}", KM, 200)
-    build(k / f"6.1.192-debug-{H3}", KM, 50)
+    build(k / f"6.1.192-normal-{H1}", MARKER, 100)
+    build(k / f"6.1.192-normal-{H2}", MARKER, 200)
+    build(k / f"6.1.192-debug-{H3}", MARKER, 50)
     build(k / f"5.10.262-normal-{H3}", None, 300)
     stale = names(cache_gc.stale_entries())
     assert stale == {
@@ -51,13 +50,13 @@ def test_older_kernel_builds_of_the_same_release_and_flavour_are_stale(cache: Pa
 def test_module_builds_of_removed_kernels_and_beyond_the_newest_few_are_stale(cache: Path) -> None:
     k, m = cache / "kernels", cache / "modules"
     old_kernel, kernel = f"6.1.192-normal-{H1}", f"6.1.192-normal-{H2}"
-    build(k / old_kernel, KM, 100)
-    build(k / kernel, KM, 200)
-    build(m / f"{old_kernel}-auto-{H3}", MM, 100)
+    build(k / old_kernel, MARKER, 100)
+    build(k / kernel, MARKER, 200)
+    build(m / f"{old_kernel}-auto-{H3}", MARKER, 100)
     digests = [f"{i:012x}" for i in range(cache_gc.KEEP_MODULES + 2)]
     for i, d in enumerate(digests):
-        build(m / f"{kernel}-auto-{d}", MM, 1000 + i)
-    build(m / f"{kernel}-bundled-debug-{H1}", MM, 10)
+        build(m / f"{kernel}-auto-{d}", MARKER, 1000 + i)
+    build(m / f"{kernel}-bundled-debug-{H1}", MARKER, 10)
     build(m / f"{kernel}-auto", None, 0)
     stale = names(cache_gc.stale_entries())
     assert stale.pop(old_kernel).startswith("superseded")
@@ -70,9 +69,9 @@ def test_module_builds_of_removed_kernels_and_beyond_the_newest_few_are_stale(ca
 
 def test_remove_stale_deletes_folders_and_locks_but_never_a_locked_build(cache: Path) -> None:
     k = cache / "kernels"
-    build(k / f"6.1.192-normal-{H1}", KM, 100)
+    build(k / f"6.1.192-normal-{H1}", MARKER, 100)
     busy = build(k / f"6.1.192-normal-{H2}", None, 0)  # being built by someone right now
-    build(k / f"6.1.192-normal-{H3}", KM, 300)
+    build(k / f"6.1.192-normal-{H3}", MARKER, 300)
     fd = os.open(k / (busy.name + ".lock"), os.O_RDWR)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
@@ -87,8 +86,8 @@ def test_remove_stale_deletes_folders_and_locks_but_never_a_locked_build(cache: 
 
 def test_dry_run_removes_nothing(cache: Path) -> None:
     k = cache / "kernels"
-    old = build(k / f"6.1.192-normal-{H1}", KM, 100)
-    build(k / f"6.1.192-normal-{H2}", KM, 200)
+    old = build(k / f"6.1.192-normal-{H1}", MARKER, 100)
+    build(k / f"6.1.192-normal-{H2}", MARKER, 200)
     assert [s.path for s, _ in cache_gc.remove_stale(dry_run=True)] == [old]
     assert old.exists()
 
@@ -96,7 +95,7 @@ def test_dry_run_removes_nothing(cache: Path) -> None:
 def test_module_builds_against_header_trees_are_kept_by_recency_only(cache: Path) -> None:
     m = cache / "modules"
     for i in range(cache_gc.KEEP_MODULES + 1):
-        build(m / f"linux-headers-6.12.117+deb12-amd64-bundled-{i:012x}", MM, 100 + i)
+        build(m / f"linux-headers-6.12.117+deb12-amd64-bundled-{i:012x}", MARKER, 100 + i)
     assert names(cache_gc.stale_entries()) == {
         f"linux-headers-6.12.117+deb12-amd64-bundled-{0:012x}":
             f"older than the newest {cache_gc.KEEP_MODULES} of its kernel"}

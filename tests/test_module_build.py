@@ -1,38 +1,55 @@
-"""Module builds: content-addressed folders, one build for two concurrent callers."""
+"""Module builds: content-addressed folders, one build for two concurrent callers, and a new
+build for a change to any input (module/, the generator's code and probe flags, the kernel)."""
 
 from __future__ import annotations
 
-import json
+import os
+import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
 from wgcompat import module_build as mb
+from wgcompat import paths
 from wgcompat.kernel.build import KernelBuild
+
+from tests.compat.conftest import HEALTHY_HEADERS, make_fake_tree
+
+
+def kernel_at(build_dir: Path) -> KernelBuild:
+    return KernelBuild(build_dir=build_dir, release="6.1.192", version="6.1.192", flavour="normal")
 
 
 @pytest.fixture
 def request_(tmp_path, monkeypatch) -> mb.ModuleBuildRequest:
     monkeypatch.setenv("WGCOMPAT_CACHE", str(tmp_path / "cache"))
-    kernel = KernelBuild(build_dir=tmp_path / "kernels" / "6.1.192-normal-abc", release="6.1.192",
-                         version="6.1.192", flavour="normal")
-    return mb.ModuleBuildRequest(kernel)
+    return mb.ModuleBuildRequest(kernel_at(tmp_path / "kernels" / "6.1.192-normal-abc"))
 
 
 def fake_build(calls: list[str], gate: threading.Event | None = None):
-    def build(request, out: Path, progress) -> mb.ModuleBuild:
+    def build(request, out: Path, progress) -> dict[str, object]:
         calls.append(out.name)
         if gate is not None:
             gate.wait(10)
-        out.mkdir(parents=True, exist_ok=True)
-        built = mb.ModuleBuild(ko=out / "src/wireguard.ko", build_dir=out / "src", compat_h=out / "src/compat.h",
-                               log=out / "build.log", warnings=(), seconds=0.0)
-        (out / mb.MARKER).write_text(json.dumps({"ko": str(built.ko), "build_dir": str(built.build_dir),
-                                                 "compat_h": str(built.compat_h), "log": str(built.log),
-                                                 "warnings": []}))
-        return built
+        src = out / "src"
+        return {"ko": str(src / "wireguard.ko"), "build_dir": str(src), "compat_h": str(src / "compat.h"),
+                "log": str(out / "build.log"), "warnings": [], "seconds": 1.0}
     return build
+
+
+@pytest.fixture
+def calls(monkeypatch) -> list[str]:
+    """The folders the (fake) module build ran in, in order."""
+    made: list[str] = []
+    monkeypatch.setattr(mb, "_build", fake_build(made))
+    return made
+
+
+def folder(built: mb.ModuleBuild) -> str:
+    return built.build_dir.parent.name
 
 
 def test_two_concurrent_builds_of_the_same_module_build_once(request_, monkeypatch):
@@ -50,13 +67,107 @@ def test_two_concurrent_builds_of_the_same_module_build_once(request_, monkeypat
     assert len(results) == 2 and results[0].ko == results[1].ko
 
 
-def test_a_source_change_gets_a_new_folder(request_, monkeypatch):
-    digests = iter(["aaaaaaaaaaaa", "bbbbbbbbbbbb"])
-    monkeypatch.setattr(mb, "source_digest", lambda: next(digests))
-    calls: list[str] = []
-    monkeypatch.setattr(mb, "_build", fake_build(calls))
+def test_unchanged_inputs_reuse_the_build(request_, calls):
     first, second = mb.build_module(request_), mb.build_module(request_)
-    assert first.ko != second.ko and calls == [first.ko.parent.parent.name, second.ko.parent.parent.name]
+    assert calls == [folder(first)] and second.ko == first.ko
+    assert first.seconds == 1.0 and second.seconds == 0.0
+
+
+def test_a_module_source_change_gets_a_new_build(request_, calls, tmp_path, monkeypatch):
+    module = tmp_path / "module"
+    shutil.copytree(mb.MODULE_SRC, module, ignore=shutil.ignore_patterns(*mb.OUTPUTS))
+    monkeypatch.setattr(mb, "MODULE_SRC", module)
+    first = mb.build_module(request_)
+    (module / "noise.o").write_text("a build output in module/ is not an input")
+    assert mb.build_module(request_).ko == first.ko
+    (module / "send.c").write_text((module / "send.c").read_text() + "/* edited */\n")
+    second = mb.build_module(request_)
+    assert calls == [folder(first), folder(second)] and folder(second) != folder(first)
+    assert folder(second).startswith("6.1.192-normal-abc-auto-")
+
+
+def test_two_kernel_trees_with_the_same_folder_name_get_a_build_each(request_, calls, tmp_path):
+    one = mb.ModuleBuildRequest(kernel_at(tmp_path / "one" / "build"))
+    two = mb.ModuleBuildRequest(kernel_at(tmp_path / "two" / "build"))
+    first, second = mb.build_module(one), mb.build_module(two)
+    assert len(calls) == 2 and first.ko != second.ko
+    assert folder(first).startswith("build-auto-") and folder(second).startswith("build-auto-")
+
+
+def test_a_kernel_tree_rebuilt_in_place_gets_a_new_build(calls, tmp_path, monkeypatch):
+    monkeypatch.setenv("WGCOMPAT_CACHE", str(tmp_path / "cache"))
+    kdir = make_fake_tree(tmp_path / "headers", HEALTHY_HEADERS)
+    request = mb.ModuleBuildRequest(kernel_at(kdir))
+    first = mb.build_module(request)
+    (kdir / ".config").write_text((kdir / ".config").read_text() + "CONFIG_KASAN=y\n")
+    assert mb.build_module(request).ko != first.ko and len(calls) == 2
+
+
+def test_crypto_and_debug_choices_get_a_build_each(request_, calls):
+    for crypto, debug in (("auto", False), ("bundled", False), ("auto", True)):
+        mb.build_module(mb.ModuleBuildRequest(request_.kernel, crypto=crypto, debug=debug))
+    assert [name.rsplit("-", 1)[0] for name in calls] == [
+        "6.1.192-normal-abc-auto", "6.1.192-normal-abc-bundled", "6.1.192-normal-abc-auto-debug"]
+
+
+# The generator's code and its probe flags are inputs too. A copy of the harness, edited, in
+# a Python process of its own (the code hashed is what Python imports), names the entries.
+ENTRY_NAMES = """
+import sys
+from pathlib import Path
+import wgcompat
+from wgcompat import module_build as mb
+from wgcompat.compat.catalogue import load_catalogue
+from wgcompat.compat.generator import cache_key
+from wgcompat.compat.tree import KernelTree
+from wgcompat.kernel.build import KernelBuild
+
+kdir = Path(sys.argv[1])
+assert Path(wgcompat.__file__).is_relative_to(Path.cwd()), wgcompat.__file__
+kernel = KernelBuild(build_dir=kdir, release="9.9.9-fake", version="9.9.9", flavour="external")
+print(mb.build_entry(mb.ModuleBuildRequest(kernel)).path.name)
+print(cache_key(KernelTree.open(kdir), load_catalogue(), "gcc").hexdigest())
+"""
+
+
+@pytest.fixture
+def harness_copy(tmp_path: Path) -> Path:
+    """wgcompat/ copied (so it can be edited), module/, compat/ and kconfigs/ linked."""
+    repo = tmp_path / "repo"
+    shutil.copytree(paths.REPO / "wgcompat", repo / "wgcompat", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("module", "compat", "kconfigs"):
+        (repo / name).symlink_to(paths.REPO / name)
+    return repo
+
+
+def entry_names(repo: Path, kdir: Path) -> tuple[str, str]:
+    """(the module build's folder, the compat cache key) as ``repo``'s code names them."""
+    env = {**os.environ, "PYTHONPATH": str(repo), "WGCOMPAT_CACHE": str(repo.parent / "cache")}
+    out = subprocess.run([sys.executable, "-c", ENTRY_NAMES, str(kdir)], cwd=repo, env=env, check=True,
+                         capture_output=True, text=True).stdout.split()
+    return out[0], out[1]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_a_generator_code_change_gets_a_new_module_build(harness_copy, tmp_path):
+    kdir = make_fake_tree(tmp_path / "kernel", HEALTHY_HEADERS)
+    module, _ = before = entry_names(harness_copy, kdir)
+    assert entry_names(harness_copy, kdir) == before
+    edit(harness_copy / "wgcompat/compat/render.py", "def derive(", "# edited\ndef derive(")
+    assert entry_names(harness_copy, kdir)[0] != module
+
+
+def test_a_probe_flag_change_gets_new_probe_answers_and_a_new_module_build(harness_copy, tmp_path):
+    kdir = make_fake_tree(tmp_path / "kernel", HEALTHY_HEADERS)
+    module, compat = entry_names(harness_copy, kdir)
+    edit(harness_copy / "wgcompat/compat/runner.py", '"-Werror=implicit-int",', '"-Werror=implicit-int", "-Werror=vla",')
+    changed = entry_names(harness_copy, kdir)
+    assert changed[0] != module and changed[1] != compat
 
 
 def test_unknown_crypto_choice(request_):

@@ -1,9 +1,9 @@
 """Cleaning the cache: everything (``invoke clean``) or only what is stale (``--stale``).
 
-Kernel builds are keyed by release, flavour and a hash of what went into them
-(``<release>-<flavour>-<hash>``), module builds by kernel build, crypto, debug and a
-digest of module/ and compat/ (``<kernel build>-<crypto>[-debug]-<digest>``). Every
-change to kconfigs/ or module/ therefore leaves the previous build behind. Stale:
+Kernel builds are named by release, flavour and a digest of what went into them
+(``<release>-<flavour>-<digest>``), module builds by the kernel build's folder, crypto,
+debug and a digest of what went into them (``<kernel build>-<crypto>[-debug]-<digest>``);
+see wgcompat.cache. Every change to an input therefore leaves the previous build behind. Stale:
 
 - a kernel build superseded by a newer finished one of the same release and flavour;
 - a module build whose kernel build (one the harness built) is gone, or older than the
@@ -16,7 +16,6 @@ process holds is never touched.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import shutil
@@ -25,8 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wgcompat import paths
-from wgcompat.kernel.build import MARKER as KERNEL_MARKER
-from wgcompat.module_build import MARKER as MODULE_MARKER
+from wgcompat.cache import MARKER, lock_path, locked
 
 KEEP_MODULES = 3
 KERNEL_NAME = re.compile(r"^(?P<group>.+-(?:normal|debug))-[0-9a-f]{12}$")
@@ -39,28 +37,9 @@ class Stale:
     why: str
 
 
-def _lock_of(folder: Path) -> Path:
-    return folder.with_name(folder.name + ".lock")
-
-
-def _locked(folder: Path) -> bool:
-    """Does another process hold this build's lock right now?"""
-    lock = _lock_of(folder)
-    if not lock.exists():
-        return False
-    fd = os.open(lock, os.O_RDONLY)
+def _finished_at(folder: Path) -> float | None:
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)  # closing releases a lock we got
-    return False
-
-
-def _finished_at(folder: Path, marker: str) -> float | None:
-    try:
-        return (folder / marker).stat().st_mtime
+        return (folder / MARKER).stat().st_mtime
     except OSError:
         return None
 
@@ -72,14 +51,14 @@ def _folders(root: Path) -> list[Path]:
 Dated = list[tuple[re.Match[str], Path]]
 
 
-def _sort_builds(root: Path, name: re.Pattern[str], marker: str) -> tuple[list[Stale], Dated]:
+def _sort_builds(root: Path, name: re.Pattern[str]) -> tuple[list[Stale], Dated]:
     """Folders without a marker or a name of ``name``'s form (stale), and the others,
     most recently used first."""
     unfinished: list[Stale] = []
     dated: list[tuple[float, re.Match[str], Path]] = []
     for folder in _folders(root):
         m = name.match(folder.name)
-        used = _finished_at(folder, marker)
+        used = _finished_at(folder)
         if m is None or used is None:
             unfinished.append(Stale(folder, "unfinished or an older layout (no build marker)"))
         else:
@@ -89,7 +68,7 @@ def _sort_builds(root: Path, name: re.Pattern[str], marker: str) -> tuple[list[S
 
 
 def stale_kernel_builds(root: Path) -> list[Stale]:
-    out, builds = _sort_builds(root, KERNEL_NAME, KERNEL_MARKER)
+    out, builds = _sort_builds(root, KERNEL_NAME)
     newest: dict[str, str] = {}
     for m, folder in builds:
         if m["group"] in newest:
@@ -101,11 +80,11 @@ def stale_kernel_builds(root: Path) -> list[Stale]:
 
 def stale_module_builds(root: Path, kernels: Path, removed: frozenset[str] = frozenset()) -> list[Stale]:
     """``removed``: names of kernel builds this same pass removes."""
-    out, builds = _sort_builds(root, MODULE_NAME, MODULE_MARKER)
+    out, builds = _sort_builds(root, MODULE_NAME)
     kept: Counter[tuple[str, str]] = Counter()
     for m, folder in builds:
         kernel = m["kernel"]
-        if KERNEL_NAME.match(kernel) and (kernel in removed or not (kernels / kernel / KERNEL_MARKER).is_file()):
+        if KERNEL_NAME.match(kernel) and (kernel in removed or not (kernels / kernel / MARKER).is_file()):
             out.append(Stale(folder, f"its kernel build {kernel} is gone"))
         elif kept[(kernel, m["setting"])] >= KEEP_MODULES:
             out.append(Stale(folder, f"older than the newest {KEEP_MODULES} of its kernel"))
@@ -119,7 +98,7 @@ def stale_entries() -> list[Stale]:
     kernels = paths.kernels_dir()
     doomed = stale_kernel_builds(kernels)
     doomed += stale_module_builds(paths.modules_dir(), kernels, frozenset(s.path.name for s in doomed))
-    return [s for s in doomed if not _locked(s.path)]
+    return [s for s in doomed if not locked(s.path)]
 
 
 def _size(path: Path) -> int:
@@ -140,7 +119,7 @@ def remove_stale(dry_run: bool = False) -> list[tuple[Stale, int]]:
         size = _size(s.path)
         if not dry_run:
             shutil.rmtree(s.path, ignore_errors=True)
-            _lock_of(s.path).unlink(missing_ok=True)
+            lock_path(s.path).unlink(missing_ok=True)
         removed.append((s, size))
     return removed
 

@@ -1,22 +1,23 @@
 """Build wireguard.ko from module/ against one kernel.
 
-module/ is copied into ``<cache>/modules/<kernel>-<crypto>[-debug]-<digest>/src``,
+module/ is copied into ``<cache>/modules/<kernel dir name>-<crypto>[-debug]-<digest>/src``,
 compat.h and compat.mk are generated into that copy, and Kbuild runs there:
 
     make -C <kernel build dir> M=<copy> W=1 [WG_DEBUG=1]
 
-The digest covers the contents of module/ and compat/, so a folder is never
-rebuilt in place: an unchanged module is reused, a changed one gets a new
-folder. A build happens under a lock (a second process wanting the same one
-waits, then reuses it) and ``wgcompat-module.json`` is written last.
+The digest (wgcompat.cache) covers module/ and compat/, the code that probes and renders
+compat.h and builds the module (the probe flags are part of that code), the crypto and
+debug choices, the compiler and the kernel: its full build path, its release, its .config
+and Module.symvers. So a folder is never rebuilt in place: unchanged inputs reuse a
+build, a changed one gets a new folder, and two kernel trees that happen to share a
+folder name get a build each. A build happens under a lock (a second process wanting the
+same one waits, then reuses it) and the entry's marker is written last.
 
 A packager does the same by hand; see README.md ("Packaging").
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import shutil
@@ -24,14 +25,18 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from wgcompat import paths
+from wgcompat import cache, paths
+from wgcompat.compat import CompatRequest, CompatResult, generate
 from wgcompat.errors import UserError
-from wgcompat.kernel.build import KernelBuild, build_lock, cc_args
+from wgcompat.kernel.build import KernelBuild, cc_args
 
 MODULE_SRC = paths.REPO / "module"
 COMPAT_SRC = paths.REPO / "compat"
-MARKER = "wgcompat-module.json"
+# The code that decides what a module build holds: this file, and the generator that
+# probes the kernel and renders compat.h (its probe flags included).
+CODE = ("wgcompat.cache", "wgcompat.module_build", "wgcompat.compat")
 OUTPUTS = ("*.o", "*.ko", "*.mod", "*.mod.c", ".*.cmd", "modules.order", "Module.symvers", "compat.h",
            "compat.mk", ".tmp_versions", "__pycache__", "*.pyc")
 CRYPTO_CHOICES = ("auto", "bundled")
@@ -74,37 +79,28 @@ def split_warnings(log_text: str, src: Path) -> tuple[tuple[str, ...], tuple[str
     return ours, tuple(ln for ln in lines if ln not in ours)
 
 
-def source_digest() -> str:
-    """A digest of every source file of module/ and compat/ (build outputs left out)."""
-    h = hashlib.sha256()
-    for root in (MODULE_SRC, COMPAT_SRC):
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            if any(path.match(pattern) for pattern in OUTPUTS) or "__pycache__" in path.parts:
-                continue
-            h.update(str(path.relative_to(paths.REPO)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()[:12]
-
-
-def module_build_dir(request: ModuleBuildRequest, digest: str) -> Path:
-    tag = f"{request.kernel.build_dir.name}-{request.crypto}{'-debug' if request.debug else ''}-{digest}"
-    return paths.modules_dir() / tag
+def build_entry(request: ModuleBuildRequest) -> cache.Entry:
+    """The cache entry of a module build:
+    ``modules/<kernel dir name>-<crypto>[-debug]-<digest of every input>``."""
+    kernel = request.kernel
+    key = cache.InputKey().code(*CODE)
+    key.folder("module/", MODULE_SRC, exclude=OUTPUTS).folder("compat/", COMPAT_SRC, exclude=OUTPUTS)
+    key.add("crypto", request.crypto).add("debug", str(request.debug)).add("compiler", cache.compiler_id("gcc"))
+    key.add("kernel dir", str(kernel.build_dir)).add("kernel release", kernel.release)
+    key.file("kernel .config", kernel.build_dir / ".config")
+    key.file("kernel Module.symvers", kernel.build_dir / "Module.symvers")
+    tag = f"{kernel.build_dir.name}-{request.crypto}{'-debug' if request.debug else ''}-{key.hexdigest(12)}"
+    return cache.Entry(paths.modules_dir() / tag, key.inputs)
 
 
 def _copy_sources(dest: Path) -> None:
     """A clean copy of module/ without build outputs."""
     if not (MODULE_SRC / "Kbuild").is_file():
         raise UserError(f"{MODULE_SRC}/Kbuild is missing", "restore module/ from git")
-    if dest.exists():
-        shutil.rmtree(dest)
     shutil.copytree(MODULE_SRC, dest, ignore=shutil.ignore_patterns(*OUTPUTS))
 
 
-def generate_compat(kernel: KernelBuild, output_dir: Path, crypto: str):  # -> CompatResult
-    try:
-        from wgcompat.compat import CompatRequest, generate  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise UserError("the compat generator (wgcompat.compat) is not available in this checkout",
-                        "update the checkout; compat/ and wgcompat/compat/ generate compat.h") from exc
+def generate_compat(kernel: KernelBuild, output_dir: Path, crypto: str) -> CompatResult:
     return generate(CompatRequest(kernel_dir=kernel.build_dir, output_dir=output_dir, crypto=crypto,
                                   cache_dir=paths.cache_root() / "compat"))
 
@@ -112,23 +108,24 @@ def generate_compat(kernel: KernelBuild, output_dir: Path, crypto: str):  # -> C
 def build_module(request: ModuleBuildRequest, progress=lambda _: None) -> ModuleBuild:
     if request.crypto not in CRYPTO_CHOICES:
         raise UserError(f"--crypto {request.crypto} is not a choice", f"use one of: {', '.join(CRYPTO_CHOICES)}")
-    out = module_build_dir(request, source_digest())
-    with build_lock(out.with_name(out.name + ".lock"), f"wireguard.ko in {out}", wait=True):
-        marker = out / MARKER
-        if marker.is_file():
-            built = _from_marker(json.loads(marker.read_text()))
-            marker.touch()  # last use, for `invoke clean --stale`
-            if built.warnings and request.strict:
-                raise _warnings_error(built)
-            return built
+    entry = build_entry(request)
+
+    def build(out: Path) -> dict[str, Any]:
         return _build(request, out, progress)
 
+    outcome = cache.obtain(entry, f"wireguard.ko in {entry.path}", build, wait=True, progress=progress)
+    built = _from_marker(outcome.result, cached=outcome.cached)
+    if built.warnings and request.strict:
+        raise _warnings_error(built)
+    return built
 
-def _from_marker(data: dict) -> ModuleBuild:
+
+def _from_marker(data: dict[str, Any], cached: bool) -> ModuleBuild:
     src = Path(data["build_dir"])
     ours, headers = split_warnings("\n".join([*data["warnings"], *data.get("header_warnings", ())]), src)
     return ModuleBuild(ko=Path(data["ko"]), build_dir=src, compat_h=Path(data["compat_h"]),
-                       log=Path(data["log"]), warnings=ours, seconds=0.0, header_warnings=headers)
+                       log=Path(data["log"]), warnings=ours, seconds=0.0 if cached else float(data["seconds"]),
+                       header_warnings=headers)
 
 
 def _warnings_error(built: ModuleBuild) -> UserError:
@@ -136,12 +133,10 @@ def _warnings_error(built: ModuleBuild) -> UserError:
                      + "\n".join(built.warnings[:20]), f"fix the warnings (full log: {built.log})")
 
 
-def _build(request: ModuleBuildRequest, out: Path, progress) -> ModuleBuild:
+def _build(request: ModuleBuildRequest, out: Path, progress) -> dict[str, Any]:
+    """Copy module/, generate compat.h and build in the empty ``out``; the marker's contents."""
     started = time.monotonic()
-    if out.exists():
-        shutil.rmtree(out)  # unfinished: no marker
     src = out / "src"
-    out.mkdir(parents=True)
     _copy_sources(src)
     progress(f"probing kernel {request.kernel.release} for compat.h")
     compat = generate_compat(request.kernel, src, request.crypto)
@@ -166,14 +161,6 @@ def _build(request: ModuleBuildRequest, out: Path, progress) -> ModuleBuild:
                         f"full log: {log}; compat.h: {compat.compat_h}",
                         "fix the compile error above; if it is a kernel API difference, add a probe in compat/ "
                         "rather than a version check in module/")
-    built = ModuleBuild(ko=ko, build_dir=src, compat_h=Path(compat.compat_h), log=log, warnings=warnings,
-                        seconds=time.monotonic() - started, header_warnings=header_warnings)
-    tmp = out / f".{MARKER}.tmp"
-    tmp.write_text(json.dumps({"ko": str(ko), "build_dir": str(src), "compat_h": str(built.compat_h),
-                               "log": str(log), "warnings": list(warnings),
-                               "header_warnings": list(header_warnings),
-                               "seconds": round(built.seconds, 1)}, indent=2))
-    tmp.rename(out / MARKER)
-    if warnings and request.strict:
-        raise _warnings_error(built)
-    return built
+    return {"ko": str(ko), "build_dir": str(src), "compat_h": str(compat.compat_h), "log": str(log),
+            "warnings": list(warnings), "header_warnings": list(header_warnings),
+            "seconds": round(time.monotonic() - started, 1)}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from wgcompat import cache
 from wgcompat.errors import UserError
 from wgcompat.kernel import build as kbuild
 from wgcompat.kernel.providers import SourceTree
@@ -48,7 +49,7 @@ def test_build_then_cache_hit(fake_tree, isolated_cache):
     first = kbuild.build_kernel(kbuild.KernelBuildRequest(fake_tree))
     assert first.image.read_text().strip() == "image" and not first.cached
     assert first.release == "5.4.286" and first.modules_root.is_dir()
-    assert json.loads((first.build_dir / kbuild.MARKER).read_text())["release"] == "5.4.286"
+    assert json.loads((first.build_dir / cache.MARKER).read_text())["result"]["release"] == "5.4.286"
     second = kbuild.build_kernel(kbuild.KernelBuildRequest(fake_tree))
     assert second.cached and second.build_dir == first.build_dir
 
@@ -77,7 +78,7 @@ def test_build_killed_half_way_is_not_reused(fake_tree, isolated_cache):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     (unfinished,) = [p for p in kernels.iterdir() if p.is_dir()]
-    assert (unfinished / "partial-object.o").exists() and not (unfinished / kbuild.MARKER).exists()
+    assert (unfinished / "partial-object.o").exists() and not (unfinished / cache.MARKER).exists()
     kb = kbuild.build_kernel(kbuild.KernelBuildRequest(fake_tree))
     assert not kb.cached and kb.build_dir == unfinished
     assert not (kb.build_dir / "hanging").exists(), "the unfinished tree must be wiped, not continued"
@@ -96,12 +97,12 @@ def test_second_build_of_the_same_kernel_gets_a_clear_error(fake_tree, isolated_
     from wgcompat.kernel import kconfig
 
     merged = kconfig.merge(kconfig.select_fragments("normal", kconfig.kconfig_symbols(fake_tree.path)))
-    key = kbuild.build_key(request, merged)
-    with kbuild.build_lock(isolated_cache / "kernels" / f"{key}.lock", "held by this test"):
+    entry = kbuild.build_entry(request, merged)
+    with cache.build_lock(cache.lock_path(entry.path), "held by this test"):
         with pytest.raises(UserError) as err:
             kbuild.build_kernel(request)
     assert f"pid {os.getpid()}" in err.value.cause and "wait for it" in err.value.fix
-    assert not (isolated_cache / "kernels" / key).exists()
+    assert not entry.path.exists()
 
 
 def test_kernel_dir_that_is_not_configured(tmp_path):
@@ -118,3 +119,54 @@ def test_missing_build_tools_are_named_with_the_install_line(monkeypatch):
         kbuild.check_build_tools()
     assert "flex, bison" in err.value.cause
     assert err.value.fix.startswith("apt-get install flex bison")
+
+
+def test_a_changed_file_in_a_kernel_src_tree_gets_a_new_build(fake_tree):
+    request = kbuild.KernelBuildRequest(fake_tree)
+    first = kbuild.build_kernel(request)
+    assert kbuild.build_kernel(request).cached
+    (fake_tree.path / "drivers").mkdir()
+    (fake_tree.path / "drivers" / "dummy.c").write_text("int dummy;\n")
+    second = kbuild.build_kernel(request)
+    assert not second.cached and second.build_dir != first.build_dir
+    assert kbuild.build_kernel(request).cached
+
+
+def test_a_changed_kconfig_fragment_gets_a_new_build(fake_tree, tmp_path, monkeypatch):
+    from wgcompat.kernel import kconfig
+
+    fragments = tmp_path / "kconfigs"
+    shutil.copytree(KCONFIGS, fragments)
+    select = kconfig.select_fragments
+    monkeypatch.setattr(kconfig, "select_fragments", lambda flavour, symbols: select(flavour, symbols, fragments))
+    request = kbuild.KernelBuildRequest(fake_tree)
+    first = kbuild.build_kernel(request)
+    base = fragments / "base.config"
+    base.write_text(base.read_text() + "# a comment is not a config value\n")
+    assert kbuild.build_kernel(request).cached
+    base.write_text(base.read_text().replace("CONFIG_DUMMY=y\n", "# CONFIG_DUMMY is not set\n"))
+    second = kbuild.build_kernel(request)
+    assert not second.cached and second.build_dir != first.build_dir
+    assert "# CONFIG_DUMMY is not set" in (second.build_dir / "wgcompat.fragment").read_text()
+
+
+def test_the_marker_names_the_inputs_of_the_build(fake_tree):
+    kb = kbuild.build_kernel(kbuild.KernelBuildRequest(fake_tree))
+    inputs = json.loads((kb.build_dir / cache.MARKER).read_text())["inputs"]
+    assert {"code wgcompat.kernel.build", "fragments", "compiler", "source path", "source contents"} <= set(inputs)
+    assert inputs["source contents"].startswith("manifest ")
+
+
+def test_a_fetched_tree_is_keyed_on_its_origin(fake_tree):
+    from dataclasses import replace
+
+    from wgcompat.kernel import kconfig
+
+    merged = kconfig.merge(kconfig.select_fragments("normal", kconfig.kconfig_symbols(fake_tree.path)))
+    fetched = replace(fake_tree, provider="kernel.org", origin="https://cdn.example/linux-5.4.286.tar.xz")
+    entry = kbuild.build_entry(kbuild.KernelBuildRequest(fetched), merged)
+    assert "source contents" not in entry.inputs
+    (fake_tree.path / "unrelated").write_text("x")
+    assert kbuild.build_entry(kbuild.KernelBuildRequest(fetched), merged).path == entry.path
+    other = replace(fetched, origin="https://cdn.example/linux-5.4.287.tar.xz")
+    assert kbuild.build_entry(kbuild.KernelBuildRequest(other), merged).path != entry.path

@@ -15,13 +15,13 @@ The ``detects``/``when`` texts are for readers of compat.h and of the table; no 
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from wgcompat.cache import folder_digest
 from wgcompat.errors import UserError
 from wgcompat.paths import REPO
 
@@ -74,7 +74,7 @@ class Probe:
 @dataclass(frozen=True)
 class Catalogue:
     probes: tuple[Probe, ...]
-    digest: str
+    digest: str  # of every file of the catalogue, so editing a probe invalidates cached answers
 
     def by_name(self, name: str) -> Probe:
         for probe in self.probes:
@@ -168,15 +168,4 @@ def load_catalogue(probes_dir: Path = PROBES_DIR) -> Catalogue:
         names.add(probe.name)
         if probe.define:
             defines.add(probe.define)
-    return Catalogue(probes=tuple(probes), digest=_digest(probes_dir))
-
-
-def _digest(probes_dir: Path) -> str:
-    """A hash of every file of the catalogue, so editing a probe invalidates cached results."""
-    sha = hashlib.sha256()
-    for path in sorted(p for p in probes_dir.rglob("*") if p.is_file()):
-        sha.update(path.relative_to(probes_dir).as_posix().encode())
-        sha.update(b"\0")
-        sha.update(path.read_bytes())
-        sha.update(b"\0")
-    return sha.hexdigest()
+    return Catalogue(probes=tuple(probes), digest=folder_digest(probes_dir))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from wgcompat.cache import MARKER
 from wgcompat.compat.generator import CompatRequest, CompatResult, generate
 from wgcompat.errors import UserError
 from wgcompat.paths import REPO, cache_root, kernels_dir
@@ -31,15 +32,15 @@ class CliOptions:
 def resolve_kernel_dir(kernel: str) -> Path:
     """A kernel build directory for --kernel V.
 
-    Looks in the harness's kernel cache (a build directory whose name starts with V and
-    that holds Module.symvers; the newest wins), then /lib/modules/V/build.
+    Looks in the harness's kernel cache (a complete build whose name starts with V; the
+    newest Module.symvers wins), then /lib/modules/V/build.
     """
     candidates: list[Path] = []
     root = kernels_dir()
     if root.is_dir():
         for path in root.iterdir():
             if path.is_dir() and (path.name == kernel or path.name.startswith(f"{kernel}.") or path.name.startswith(f"{kernel}-")):
-                if (path / "Module.symvers").is_file():
+                if (path / MARKER).is_file() and (path / "Module.symvers").is_file():
                     candidates.append(path)
     if candidates:
         return max(candidates, key=lambda p: (p / "Module.symvers").stat().st_mtime)

@@ -1,14 +1,15 @@
 """generate(CompatRequest) -> CompatResult: probe a kernel (or reuse cached answers), render.
 
-Contract 3 of docs/architecture.md. Probe answers are cached per kernel build identity: a
-hash of the kernel's version string, .config and Module.symvers, the probe sources and the
-compiler used. A cached run compiles nothing. Cache entries are written to a temporary
-directory and renamed into place, so a crash or a concurrent run never leaves half an entry.
+Contract 3 of docs/architecture.md. Probe answers are cached (wgcompat.cache) under a key of
+the kernel build's identity (its version string, .config and Module.symvers), the probe
+sources, the compiler used (command and version) and the generator's own code (its probe
+flags included). A cached run compiles nothing. An entry is probed under its lock (a second
+run wanting the same one waits for it) and counts only once its marker is written, so a
+crash never leaves half an entry that a later run would trust.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypedDict, cast
 
+from wgcompat import cache
 from wgcompat.compat.catalogue import Catalogue, load_catalogue
 from wgcompat.compat.render import Derived, RenderInput, RenderProbe, render
 from wgcompat.compat.runner import run_probes
@@ -25,9 +27,8 @@ from wgcompat.compat.tree import CompilerChoice, KernelTree, choose_cc
 from wgcompat.errors import UserError
 from wgcompat.paths import cache_root
 
-# Bump when the meaning of cached results changes (runner flags, result format).
-GENERATOR_VERSION = "1"
-RESULTS_FILE = "results.json"
+# The code whose change can change the probe answers (the key's "code" inputs).
+CODE = ("wgcompat.cache", "wgcompat.compat")
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,8 @@ class StoredProbe(TypedDict):
 
 
 class StoredResults(TypedDict):
-    """results.json of a cache entry."""
+    """The result a cache entry's marker holds."""
 
-    generator: str
     release: str
     kernel_dir: str
     cc: str
@@ -91,12 +91,11 @@ class StoredResults(TypedDict):
     probes: list[StoredProbe]
 
 
-def cache_key(tree: KernelTree, catalogue: Catalogue, cc: str) -> str:
-    sha = hashlib.sha256()
-    for part in (GENERATOR_VERSION, tree.identity(), catalogue.digest, cc):
-        sha.update(part.encode())
-        sha.update(b"\0")
-    return sha.hexdigest()
+def cache_key(tree: KernelTree, catalogue: Catalogue, cc: str) -> cache.InputKey:
+    """What the probe answers depend on; its digest names the cache entry."""
+    key = cache.InputKey().code(*CODE)
+    return key.add("kernel", tree.identity()).add("probes", catalogue.digest).add(
+        "compiler", f"{cc}\0{cache.compiler_id(cc)}")
 
 
 def generate(request: CompatRequest) -> CompatResult:
@@ -108,12 +107,14 @@ def generate(request: CompatRequest) -> CompatResult:
     compiler = choose_cc(tree, request.cc)
     cc = compiler.cc
     key = cache_key(tree, catalogue, cc)
-    entry = Path(request.cache_dir) / key
+    entry = cache.Entry(Path(request.cache_dir) / key.hexdigest(), key.inputs)
 
-    stored = _load_entry(entry)
-    cached = stored is not None
-    if stored is None:
-        stored = _probe_and_store(catalogue, tree, compiler, entry, request.jobs)
+    def probe(folder: Path) -> dict[str, Any]:
+        return cast(dict[str, Any], _probe(catalogue, tree, compiler, folder, request.jobs))
+
+    outcome = cache.obtain(entry, f"the probe answers for {tree.kdir}", probe, wait=True)
+    stored = cast(StoredResults, outcome.result)
+    cached = outcome.cached
 
     probes = [
         ProbeResult(
@@ -123,7 +124,7 @@ def generate(request: CompatRequest) -> CompatResult:
             present=p["present"],
             seconds=p["seconds"],
             detail=p["detail"],
-            log=(entry / "logs" / f"{p['name']}.log") if p["has_log"] else None,
+            log=(entry.path / "logs" / f"{p['name']}.log") if p["has_log"] else None,
         )
         for p in stored["probes"]
     ]
@@ -133,7 +134,7 @@ def generate(request: CompatRequest) -> CompatResult:
             kdir=tree.kdir,
             cc=cc,
             notes=tuple(stored["notes"]),
-            cache_key=key,
+            cache_key=key.hexdigest(),
             probes=tuple(RenderProbe(p.name, p.kind, p.define, p.present, p.detail) for p in probes),
             crypto=request.crypto,
             dropped_cflags=tuple(stored["dropped_cflags"]),
@@ -156,77 +157,48 @@ def generate(request: CompatRequest) -> CompatResult:
         derived=list(rendered.derived),
         notes=list(stored["notes"]),
         dropped_cflags=list(stored["dropped_cflags"]),
-        cache_entry=entry,
+        cache_entry=entry.path,
     )
 
 
-def _probe_and_store(
+def _probe(
     catalogue: Catalogue, tree: KernelTree, compiler: CompilerChoice, entry: Path, jobs: int | None
 ) -> StoredResults:
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{entry.name[:16]}-", dir=entry.parent))
-    try:
-        workdir = staging / "probes"
-        outcome = run_probes(
-            catalogue, tree, compiler.cc, workdir, cc_substituted=compiler.substituted, jobs=jobs
+    """Run every probe in the empty folder ``entry``; keep the logs there, return the answers."""
+    workdir = entry / "probes"
+    outcome = run_probes(catalogue, tree, compiler.cc, workdir, cc_substituted=compiler.substituted, jobs=jobs)
+    logs = entry / "logs"
+    logs.mkdir()
+    records: list[StoredProbe] = []
+    for probe in catalogue.probes:
+        got = outcome.outcomes[probe.name]
+        if got.log:
+            (logs / f"{probe.name}.log").write_text(got.log)
+        records.append(
+            {
+                "name": probe.name,
+                "kind": str(probe.kind),
+                "define": probe.define,
+                "present": got.present,
+                "seconds": round(got.seconds, 4),
+                "detail": got.detail,
+                "has_log": bool(got.log),
+            }
         )
-        logs = staging / "logs"
-        logs.mkdir()
-        records: list[StoredProbe] = []
-        for probe in catalogue.probes:
-            got = outcome.outcomes[probe.name]
-            if got.log:
-                (logs / f"{probe.name}.log").write_text(got.log)
-            records.append(
-                {
-                    "name": probe.name,
-                    "kind": str(probe.kind),
-                    "define": probe.define,
-                    "present": got.present,
-                    "seconds": round(got.seconds, 4),
-                    "detail": got.detail,
-                    "has_log": bool(got.log),
-                }
-            )
-        all_notes = list(compiler.notes)
-        if outcome.dropped_cflags:
-            all_notes.append(
-                "dropped compiler flags the stand-in compiler rejects: " + " ".join(outcome.dropped_cflags)
-            )
-        stored: StoredResults = {
-            "generator": GENERATOR_VERSION,
-            "release": tree.release,
-            "kernel_dir": str(tree.kdir),
-            "cc": compiler.cc,
-            "notes": all_notes,
-            "dropped_cflags": list(outcome.dropped_cflags),
-            "probe_seconds": round(outcome.seconds, 3),
-            "probes": records,
-        }
-        (staging / "make.log").write_text(outcome.make_log)
-        (staging / RESULTS_FILE).write_text(json.dumps(stored, indent=1))
-        shutil.rmtree(workdir)
-        try:
-            os.rename(staging, entry)
-        except OSError:
-            # another run stored the same entry first; its answers are the same
-            if _load_entry(entry) is None:
-                raise
-            shutil.rmtree(staging, ignore_errors=True)
-        return stored
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def _load_entry(entry: Path) -> StoredResults | None:
-    try:
-        data = json.loads((entry / RESULTS_FILE).read_text())
-    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
-        return None
-    if not isinstance(data, dict) or data.get("generator") != GENERATOR_VERSION:
-        return None
-    return cast(StoredResults, data)
+    all_notes = list(compiler.notes)
+    if outcome.dropped_cflags:
+        all_notes.append("dropped compiler flags the stand-in compiler rejects: " + " ".join(outcome.dropped_cflags))
+    (entry / "make.log").write_text(outcome.make_log)
+    shutil.rmtree(workdir)
+    return {
+        "release": tree.release,
+        "kernel_dir": str(tree.kdir),
+        "cc": compiler.cc,
+        "notes": all_notes,
+        "dropped_cflags": list(outcome.dropped_cflags),
+        "probe_seconds": round(outcome.seconds, 3),
+        "probes": records,
+    }
 
 
 def _write_atomic(path: Path, text: str) -> Path:

@@ -1,41 +1,40 @@
 """Configure and build a small test kernel, out of tree, cached.
 
-Layout under ``<cache>/kernels/<release>-<flavour>-<hash>/``:
+Layout under ``<cache>/kernels/<release>-<flavour>-<digest>/``:
 
     .config, arch/x86/boot/bzImage, Module.symvers, ...   the O= build tree
     modules-root/lib/modules/<uname -r>/                  make modules_install
     wgcompat.fragment                                     the merged fragments
     build.log                                             configure + build log
-    wgcompat-build.json                                   written last: "complete"
+    wgcompat-complete.json                                written last: "complete"
 
-The hash covers the merged fragments, the source tree and the compiler, so a
-change to kconfigs/ gives a new build. A build without its json marker is
-unfinished (interrupted or failed) and is wiped and redone — ccache keeps that
-cheap — so a half-built tree is never taken for a finished one. A lock file
-beside the folder stops two processes building the same key at once.
+The digest (wgcompat.cache) covers the merged fragments, the source tree, the compiler and
+this stage's own code, so a change to any of them gives a new build. The source tree
+counts by its origin when a provider fetched it (a Debian package version, a verified
+kernel.org tarball) and by its contents when it is a local ``--kernel-src`` tree; its path
+counts too, since the O= tree refers to its sources by path. A build without its marker
+is unfinished (interrupted or failed) and is wiped and redone — ccache keeps that cheap —
+so a half-built tree is never taken for a finished one. A second process wanting the same
+build while one runs gets an error naming it.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
 import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from wgcompat import paths
+from wgcompat import cache, paths
 from wgcompat.errors import UserError
 from wgcompat.kernel import kconfig
 from wgcompat.kernel.providers import SourceTree
 
-BUILDER_VERSION = "1"
-MARKER = "wgcompat-build.json"
+# The code that decides what a kernel build holds (its key's "code" inputs).
+CODE = ("wgcompat.cache", "wgcompat.kernel.build", "wgcompat.kernel.kconfig")
 
 
 @dataclass(frozen=True)
@@ -77,48 +76,25 @@ class KernelBuild:
 Progress = Callable[[str], None]
 
 
-def _compiler_id() -> str:
-    try:
-        out = subprocess.run(["gcc", "--version"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise UserError("gcc is not installed", "apt-get install gcc make flex bison bc libelf-dev libssl-dev") from exc
-    return out.splitlines()[0]
+def build_entry(request: KernelBuildRequest, merged: kconfig.MergedConfig) -> cache.Entry:
+    """The cache entry of a build: ``kernels/<release>-<flavour>-<digest of its inputs>``."""
+    source = request.source
+    key = cache.InputKey().code(*CODE)
+    key.add("flavour", request.flavour).add("fragments", merged.text()).add("compiler", cache.compiler_id("gcc"))
+    key.add("source path", str(source.path))
+    if source.is_local:
+        key.tree("source contents", source.path)
+    else:
+        key.add("source origin", f"{source.provider} {source.origin}")
+    name = f"{source.release}-{request.flavour}-{key.hexdigest(12)}"
+    return cache.Entry(paths.kernels_dir() / name, key.inputs)
 
 
-def build_key(request: KernelBuildRequest, merged: kconfig.MergedConfig) -> str:
-    h = hashlib.sha256()
-    for part in (BUILDER_VERSION, merged.text(), str(request.source.path), request.source.origin, _compiler_id()):
-        h.update(part.encode())
-        h.update(b"\0")
-    return f"{request.source.release}-{request.flavour}-{h.hexdigest()[:12]}"
-
-
-@contextmanager
-def build_lock(lock_path: Path, what: str, wait: bool = False) -> Iterator[None]:
-    """An exclusive lock. Without ``wait`` a second process gets a clear error instead of
-    waiting for a long build; with it (short builds) the second process waits its turn."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
-            raise UserError(f"another wgcompat process (pid {holder}) is building {what} right now",
-                            "wait for it to finish and run the command again (the result will then be "
-                            f"reused), or stop that process; the lock is {lock_path}") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _kbuild_env(cache: Path) -> dict[str, str]:
+def _kbuild_env(root: Path) -> dict[str, str]:
     env = dict(os.environ)
     # Reproducible banner so ccache hits across rebuilds of the same tree.
     env.update(KBUILD_BUILD_TIMESTAMP="wgcompat", KBUILD_BUILD_USER="wgcompat", KBUILD_BUILD_HOST="wgcompat",
-               CCACHE_DIR=str(cache / "ccache"), CCACHE_BASEDIR=str(cache), CCACHE_COMPILERCHECK="content",
+               CCACHE_DIR=str(root / "ccache"), CCACHE_BASEDIR=str(root), CCACHE_COMPILERCHECK="content",
                CCACHE_MAXSIZE=env.get("CCACHE_MAXSIZE", "8G"))
     env.pop("ARCH", None)
     env.pop("CROSS_COMPILE", None)
@@ -158,50 +134,46 @@ def check_build_tools() -> None:
 
 
 def build_kernel(request: KernelBuildRequest, progress: Progress = lambda _: None) -> KernelBuild:
-    src = request.source.path
-    symbols = kconfig.kconfig_symbols(src, cache_dir=paths.cache_root() / "kconfig-symbols")
+    symbols = kconfig.kconfig_symbols(request.source.path, cache_dir=paths.cache_root() / "kconfig-symbols")
     merged = kconfig.merge(kconfig.select_fragments(request.flavour, symbols))
-    key = build_key(request, merged)
-    root = paths.kernels_dir()
-    build_dir = root / key
-    marker = build_dir / MARKER
-    with build_lock(root / f"{key}.lock", f"kernel {key}"):
-        if marker.is_file():
-            kb = KernelBuild.from_json(json.loads(marker.read_text()))
-            marker.touch()  # last use, for `invoke clean --stale`
-            return KernelBuild(**{**kb.__dict__, "cached": True})
-        check_build_tools()
-        if build_dir.exists():
-            progress(f"removing the unfinished build in {build_dir}")
-            shutil.rmtree(build_dir)
-        build_dir.mkdir(parents=True)
-        log = build_dir / "build.log"
-        fragment = build_dir / "wgcompat.fragment"
-        fragment.write_text(merged.text())
-        env = _kbuild_env(paths.cache_root())
-        progress(f"configuring {request.source.release} ({request.flavour}) from "
-                 f"{', '.join(f.name for f in merged.fragments)}")
-        _make(src, build_dir, [f"KCONFIG_ALLCONFIG={fragment}", *cc_args(), "allnoconfig"], log, env, "allnoconfig")
-        _make(src, build_dir, [*cc_args(), "olddefconfig"], log, env, "olddefconfig")
-        dropped = kconfig.dropped_options(merged.requested, kconfig.read_dotconfig(build_dir / ".config"))
-        if dropped:
-            raise kconfig.explain_dropped(dropped, merged.fragments)
-        progress(f"building {request.source.release} with -j{request.jobs} (log: {log})")
-        started = time.monotonic()
-        _make(src, build_dir, [f"-j{request.jobs}", *cc_args(), "bzImage", "modules"], log, env,
-              f"building kernel {request.source.release}")
-        modules_root = build_dir / "modules-root"
-        _make(src, build_dir, [*cc_args(), f"INSTALL_MOD_PATH={modules_root}", "INSTALL_MOD_STRIP=1",
-                               "DEPMOD=/bin/true", "modules_install"], log, env, "modules_install")
-        release = (build_dir / "include/config/kernel.release").read_text().strip()
-        kb = KernelBuild(build_dir=build_dir, release=release, version=request.source.release,
-                         flavour=request.flavour, image=build_dir / "arch/x86/boot/bzImage",
-                         modules_root=modules_root,
-                         source=f"{request.source.provider} {request.source.origin}", log=log)
-        tmp = build_dir / f".{MARKER}.tmp"
-        tmp.write_text(json.dumps({**kb.to_json(), "seconds": round(time.monotonic() - started, 1)}, indent=2))
-        tmp.rename(marker)
-        return kb
+    entry = build_entry(request, merged)
+
+    def build(build_dir: Path) -> dict[str, object]:
+        return _build(request, merged, build_dir, progress)
+
+    outcome = cache.obtain(entry, f"kernel {entry.path.name}", build, wait=False, progress=progress)
+    return replace(KernelBuild.from_json(outcome.result), cached=outcome.cached)
+
+
+def _build(request: KernelBuildRequest, merged: kconfig.MergedConfig, build_dir: Path,
+           progress: Progress) -> dict[str, object]:
+    """Configure, build and install into the empty ``build_dir``; the marker's contents."""
+    check_build_tools()
+    src = request.source.path
+    log = build_dir / "build.log"
+    fragment = build_dir / "wgcompat.fragment"
+    fragment.write_text(merged.text())
+    env = _kbuild_env(paths.cache_root())
+    progress(f"configuring {request.source.release} ({request.flavour}) from "
+             f"{', '.join(f.name for f in merged.fragments)}")
+    _make(src, build_dir, [f"KCONFIG_ALLCONFIG={fragment}", *cc_args(), "allnoconfig"], log, env, "allnoconfig")
+    _make(src, build_dir, [*cc_args(), "olddefconfig"], log, env, "olddefconfig")
+    dropped = kconfig.dropped_options(merged.requested, kconfig.read_dotconfig(build_dir / ".config"))
+    if dropped:
+        raise kconfig.explain_dropped(dropped, merged.fragments)
+    progress(f"building {request.source.release} with -j{request.jobs} (log: {log})")
+    started = time.monotonic()
+    _make(src, build_dir, [f"-j{request.jobs}", *cc_args(), "bzImage", "modules"], log, env,
+          f"building kernel {request.source.release}")
+    modules_root = build_dir / "modules-root"
+    _make(src, build_dir, [*cc_args(), f"INSTALL_MOD_PATH={modules_root}", "INSTALL_MOD_STRIP=1",
+                           "DEPMOD=/bin/true", "modules_install"], log, env, "modules_install")
+    release = (build_dir / "include/config/kernel.release").read_text().strip()
+    kb = KernelBuild(build_dir=build_dir, release=release, version=request.source.release,
+                     flavour=request.flavour, image=build_dir / "arch/x86/boot/bzImage",
+                     modules_root=modules_root,
+                     source=f"{request.source.provider} {request.source.origin}", log=log)
+    return {**kb.to_json(), "seconds": round(time.monotonic() - started, 1)}
 
 
 def open_kernel_dir(kdir: Path) -> KernelBuild:

@@ -35,6 +35,7 @@ from wgcompat.kernel.version import KernelVersion, sort_key, upstream_from_debia
 
 KERNEL_ORG_ENV = "WGCOMPAT_KERNEL_ORG_MIRROR"
 KERNEL_ORG_DEFAULT = "https://cdn.kernel.org/pub/linux/kernel"
+LOCAL = "local"  # the provider name of a --kernel-src tree
 
 
 class ProviderUnavailable(Exception):
@@ -49,6 +50,12 @@ class SourceTree:
     release: str  # upstream release, e.g. 6.1.192
     provider: str  # "debian:bookworm", "kernel.org", "local"
     origin: str  # package version, URL or path it came from
+
+    @property
+    def is_local(self) -> bool:
+        """A tree the user has (``--kernel-src``), which may change at any time: its origin
+        does not say what it holds (a fetched tree is what its verified origin says)."""
+        return self.provider == LOCAL
 
 
 @dataclass(frozen=True)
@@ -361,7 +368,7 @@ def local_tree(src: Path) -> SourceTree:
     if not (src / "Makefile").is_file() or not (src / "Kconfig").is_file():
         raise UserError(f"{src} is not a kernel source tree (no Makefile and Kconfig at its top)",
                         "point --kernel-src at the top of a Linux source tree")
-    return SourceTree(path=src, release=tree_release(src), provider="local", origin=str(src))
+    return SourceTree(path=src, release=tree_release(src), provider=LOCAL, origin=str(src))
 
 
 def fetch_source(want: KernelVersion, providers: Sequence[Provider]) -> SourceTree:
