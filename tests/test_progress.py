@@ -45,6 +45,7 @@ def test_the_fraction_is_the_log_against_the_previous_build(tmp_path: Path) -> N
     log = tmp_path / "build.log"
     log.write_text("CC a\nCC b\nCC c\n")
     assert log_fraction(log, 12)() == 0.25
+    assert log_fraction(log, 4, skip=1)() == 0.5  # the configure step's lines are not the build's
     assert log_fraction(log, None)() is None
 
 

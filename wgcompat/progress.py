@@ -85,13 +85,13 @@ class Ticker:
             self._stream.flush()
 
 
-def log_fraction(log: os.PathLike[str] | str, expected_lines: int | None) -> Callable[[], float | None]:
-    """How far through a build is, from its log's lines against ``expected_lines`` (the
-    previous build's), or None when there is nothing to compare with."""
+def log_fraction(log: os.PathLike[str] | str, expected_lines: int | None, skip: int = 0) -> Callable[[], float | None]:
+    """How far through a build is: the lines its log gained past the first ``skip`` against
+    ``expected_lines`` (what the previous build wrote), or None with nothing to compare with."""
     def fraction() -> float | None:
         if not expected_lines:
             return None
         with open(log, "rb") as f:
-            return sum(1 for _ in f) / expected_lines
+            return (sum(1 for _ in f) - skip) / expected_lines
 
     return fraction

@@ -170,3 +170,19 @@ def test_a_fetched_tree_is_keyed_on_its_origin(fake_tree):
     assert kbuild.build_entry(kbuild.KernelBuildRequest(fetched), merged).path == entry.path
     other = replace(fetched, origin="https://cdn.example/linux-5.4.287.tar.xz")
     assert kbuild.build_entry(kbuild.KernelBuildRequest(other), merged).path != entry.path
+
+
+def test_a_build_tells_how_far_it_is_from_the_last_build_of_the_same_kernel(tmp_path: Path) -> None:
+    def marker(name: str, lines: int, when: float) -> None:
+        path = tmp_path / name / cache.MARKER
+        path.parent.mkdir()
+        path.write_text(json.dumps({"result": {"build_lines": lines}, "inputs": {}}))
+        os.utime(path, (when, when))
+
+    assert kbuild.previous_build_lines(tmp_path, "6.1.192", "normal") is None
+    marker("6.1.192-normal-aaa", 9000, 1000)
+    marker("6.1.192-normal-bbb", 9500, 2000)
+    marker("6.1.192-debug-ccc", 14000, 3000)  # another flavour
+    (tmp_path / "6.1.192-normal-ddd").mkdir()  # unfinished: no marker
+    assert kbuild.previous_build_lines(tmp_path, "6.1.192", "normal") == 9500
+    assert kbuild.previous_build_lines(tmp_path, "6.1.192", "debug") == 14000

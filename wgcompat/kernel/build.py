@@ -20,6 +20,7 @@ build while one runs gets an error naming it.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -32,6 +33,7 @@ from wgcompat import cache, paths
 from wgcompat.errors import UserError
 from wgcompat.kernel import kconfig
 from wgcompat.kernel.providers import SourceTree
+from wgcompat.progress import Ticker, log_fraction
 
 # The code that decides what a kernel build holds (its key's "code" inputs).
 CODE = ("wgcompat.cache", "wgcompat.kernel.build", "wgcompat.kernel.kconfig")
@@ -163,8 +165,13 @@ def _build(request: KernelBuildRequest, merged: kconfig.MergedConfig, build_dir:
         raise kconfig.explain_dropped(dropped, merged.fragments)
     progress(f"building {request.source.release} with -j{request.jobs} (log: {log})")
     started = time.monotonic()
-    _make(src, build_dir, [f"-j{request.jobs}", *cc_args(), "bzImage", "modules"], log, env,
-          f"building kernel {request.source.release}")
+    configured = log.read_bytes().count(b"\n")
+    expected = previous_build_lines(paths.kernels_dir(), request.source.release, request.flavour)
+    with Ticker(f"building kernel {request.source.release} ({request.flavour})",
+                log_fraction(log, expected, skip=configured)):
+        _make(src, build_dir, [f"-j{request.jobs}", *cc_args(), "bzImage", "modules"], log, env,
+              f"building kernel {request.source.release}")
+    build_lines = log.read_bytes().count(b"\n") - configured
     modules_root = build_dir / "modules-root"
     _make(src, build_dir, [*cc_args(), f"INSTALL_MOD_PATH={modules_root}", "INSTALL_MOD_STRIP=1",
                            "DEPMOD=/bin/true", "modules_install"], log, env, "modules_install")
@@ -173,7 +180,22 @@ def _build(request: KernelBuildRequest, merged: kconfig.MergedConfig, build_dir:
                      flavour=request.flavour, image=build_dir / "arch/x86/boot/bzImage",
                      modules_root=modules_root,
                      source=f"{request.source.provider} {request.source.origin}", log=log)
-    return {**kb.to_json(), "seconds": round(time.monotonic() - started, 1)}
+    return {**kb.to_json(), "seconds": round(time.monotonic() - started, 1), "build_lines": build_lines}
+
+
+def previous_build_lines(root: Path, version: str, flavour: str) -> int | None:
+    """How many log lines the last complete build of ``version`` (``flavour``) wrote while
+    compiling, to tell how far through a new one is; None when there was none."""
+    newest: tuple[float, int] | None = None
+    for marker in root.glob(f"{version}-{flavour}-*/{cache.MARKER}"):
+        try:
+            lines = json.loads(marker.read_text()).get("result", {}).get("build_lines")
+            when = marker.stat().st_mtime
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(lines, int) and lines > 0 and (newest is None or when > newest[0]):
+            newest = (when, lines)
+    return newest[1] if newest else None
 
 
 def open_kernel_dir(kdir: Path) -> KernelBuild:
