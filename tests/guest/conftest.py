@@ -19,7 +19,6 @@ def fake_qemu(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Unit tests never touch the user's wgcompat cache; real-boot tests (marked vm) use it."""
-    if request.node.get_closest_marker("vm") is None:
-        monkeypatch.setenv("WGCOMPAT_CACHE", str(tmp_path / "wgcompat-cache"))
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests never touch the user's wgcompat cache (real boots are in vmtests/)."""
+    monkeypatch.setenv("WGCOMPAT_CACHE", str(tmp_path / "wgcompat-cache"))

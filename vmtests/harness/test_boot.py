@@ -1,4 +1,5 @@
-"""The harness itself, on a real kernel: boot, run commands, report panics and hangs.
+"""The harness itself, on a real kernel: boot, run commands, report crashes, panics and hangs,
+hand the shell to a person.
 
 Topology: one guest, no network; our module is not involved.
 
@@ -8,10 +9,18 @@ Topology: one guest, no network; our module is not involved.
 
 from __future__ import annotations
 
+import os
+import sys
+import textwrap
+from pathlib import Path
+
 import pytest
 
 from wgcompat.guest.console import BootHang, BootPanic, CommandTimeout
+from wgcompat.guest.vm import KernelSplat
 from wgcompat.session import start_guest
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_guest_runs_the_kernel_that_was_built(bare_vm, kernel_build):
@@ -32,9 +41,18 @@ def test_kernel_messages_stay_out_of_command_output(bare_vm):
 
 
 def test_guest_tools_are_present(bare_vm):
-    result = bare_vm.run("for t in ip ss wg wg-quick ping iperf3 ncat iptables modprobe insmod wireguard-go; "
+    result = bare_vm.run("for t in bash busybox python3 ip ss wg wg-quick ping iperf3 ncat iptables iptables-legacy "
+                         "modprobe insmod depmod wireguard-go wgc-load-reference; "
                          "do command -v $t >/dev/null || echo missing: $t; done", timeout=30)
     assert result.output.strip() == ""
+
+
+def test_the_kernels_own_wireguard_is_out_of_the_module_path(bare_vm, kernel_build):
+    """A guest loads the kernel's own WireGuard only when a test asks for it (wgc-load-reference)."""
+    if bare_vm.run("test -f /lib/modules/reference/wireguard.ko", timeout=30).status != 0:
+        pytest.skip(f"{kernel_build.release} has no in-tree WireGuard module to keep out of the way")
+    found = bare_vm.run("modprobe -n -v wireguard", timeout=30)
+    assert found.status != 0, f"modprobe finds a wireguard module in a guest without ours:\n{found.output}"
 
 
 @pytest.mark.destructive
@@ -43,6 +61,18 @@ def test_command_that_never_returns_times_out_with_its_name(kernel_build, consol
         with pytest.raises(CommandTimeout) as err:
             guest.run("sleep 600", timeout=3)
     assert "sleep 600" in err.value.cause
+
+
+@pytest.mark.destructive
+def test_kernel_crash_during_a_command_is_reported_with_its_text(kernel_build, console_logs):
+    with start_guest(kernel_build, None, [], console_logs / "crash") as guest:
+        if guest.run("test -w /proc/sysrq-trigger", timeout=30).status != 0:
+            pytest.skip(f"{kernel_build.release} has no /proc/sysrq-trigger (CONFIG_MAGIC_SYSRQ)")
+        with pytest.raises(KernelSplat) as err:
+            guest.run("echo c > /proc/sysrq-trigger", timeout=120)
+    kinds = {r.kind for r in err.value.reports}
+    assert kinds & {"Oops", "panic"}, f"the crash was reported as {kinds}:\n{err.value}"
+    assert "sysrq" in str(err.value).lower(), f"the report does not quote the crash:\n{err.value}"
 
 
 @pytest.mark.destructive
@@ -66,3 +96,34 @@ def test_guest_hang_on_boot_is_reported_as_a_hang(kernel_build, console_logs):
         with vm:
             pass
     assert "hung" in str(err.value).lower() or "no ready" in str(err.value).lower()
+
+
+@pytest.mark.destructive
+def test_interactive_shell_has_job_control_and_ends_when_it_exits(kernel_build, console_logs, tmp_path):
+    """What `invoke boot` without a command gives a person: a shell where Ctrl-C stops the guest's
+    foreground job (not the harness), and `exit` ends the session."""
+    import pexpect
+
+    script = tmp_path / "interact.py"
+    script.write_text(textwrap.dedent(f"""
+        from pathlib import Path
+        from wgcompat.guest.vm import GuestVM
+        with GuestVM(Path({str(kernel_build.image)!r}), log_dir=Path({str(console_logs / 'interact')!r})) as vm:
+            vm.interact()
+        print("INTERACT-" + "RETURNED")
+    """))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    user = pexpect.spawn(sys.executable, [str(script)], env=env, encoding="utf-8", timeout=300)
+    try:
+        user.expect_exact("leave with `exit` or Ctrl-]")
+        user.expect_exact("# ")
+        user.sendline("echo hi-$((40+2)); sleep 600")
+        user.expect_exact("hi-42")
+        user.sendcontrol("c")  # reaches the guest's foreground job: the prompt comes back
+        user.expect_exact("# ")
+        user.sendline("exit")
+        user.expect_exact("INTERACT-RETURNED")
+        user.expect(pexpect.EOF)
+    finally:
+        user.close(force=True)
+    assert user.exitstatus == 0

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * compat.h used as module/ uses it: every wrapper, shim and wgc_* crypto
+ * function once. Compiled (not linked or loaded) by
+ * vmtests/build/test_compat_header.py.
+ */
 #include <linux/module.h>
 #include "compat.h"
 

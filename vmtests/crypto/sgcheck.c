@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test-only module for tests/crypto/test_kernel.py: runs the crypto
- * self-test, then checks the scatterlist AEAD against the linear one over
- * random layouts (entries of 1 byte up to several pages, the tag split
- * between entries), and a tampered byte is rejected. Loading fails if
- * anything does.
+ * Test-only module for vmtests/crypto/test_bundled_crypto.py, built with the
+ * bundled crypto (module/crypto/) and its self-test: runs the self-test,
+ * then checks the scatterlist AEAD against the linear one over random
+ * layouts (entries of 1 byte up to several pages, the tag split between
+ * entries), and a tampered byte is rejected. Loading fails if anything does.
  *
  * Locking: none; everything runs once in module init.
  */
