@@ -76,12 +76,6 @@ class Catalogue:
     probes: tuple[Probe, ...]
     digest: str
 
-    def by_name(self, name: str) -> Probe:
-        for probe in self.probes:
-            if probe.name == name:
-                return probe
-        raise KeyError(name)
-
 
 class CatalogueError(UserError):
     pass
