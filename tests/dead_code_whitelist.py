@@ -26,9 +26,15 @@ cache_entry
 # checks that each one has a sample kernel log
 KINDS
 
-# vmtests/lib/topology.py Counters.rx_dropped: compared by test_queues.py's settled() (==) and
-# printed in the counters' repr by test_throughput.py's failure messages
+# vmtests/lib/topology.py Counters.rx_dropped: compared by test_queues.py's settled() (==) and,
+# with Counters.raw (every counter of the interface), printed in the counters' repr by
+# test_throughput.py's failure messages
 rx_dropped
+_.raw
+
+# wgcompat/guest/initramfs.py BaseImage.debs: the .deb files that went into the image, read by
+# tests/guest/test_initramfs.py to check the dependency closure
+_.debs
 
 # vmtests/lib/guest_wgnl.py: the attribute numbers of include/uapi/linux/wireguard.h are unpacked
 # from range(), so each name fixes the number of the next; these ones no case sends
@@ -48,9 +54,10 @@ scaled_time
 # pending: being rewritten on main. Dead code in files another engineer is rewriting now
 # (wgcompat/pipeline.py); remove these entries together with the code.
 
-# pipeline.py's stage spine: run_stage() has no caller; Status.SKIPPED is never set (Status and
-# StageResult are used only by run_stage)
+# pipeline.py's stage spine: run_stage() has no caller; Status.SKIPPED is never set, nothing
+# reads StageResult.stage (Status and StageResult are used only by run_stage)
 run_stage
 SKIPPED
+_.stage
 # KernelSelection.describe(): no caller (console.py's `describe` is an unrelated parameter)
 _.describe

@@ -4,11 +4,12 @@ Two checks:
 
 - vulture, with pyproject.toml's [tool.vulture] settings: an unused function, class, method,
   attribute, variable, import or argument anywhere in those folders fails the test;
-- a stricter check of where things are reached, because vulture matches names only: a method
-  counts as used when some code reads `something.name` (a local variable of the same name
-  elsewhere does not count), a module-level function or class when its module reads the name,
-  another module imports it by name or reads `module.name`, and a pytest fixture when a test
-  or fixture requests it by parameter name or `usefixtures`.
+- a stricter check of where things are reached, because vulture matches names only: a method,
+  and a dataclass or NamedTuple field, counts as used when some code reads `something.name`
+  (a local variable of the same name elsewhere does not count; setting a field is not reading
+  it), a module-level function or class when its module reads the name, another module imports
+  it by name or reads `module.name`, and a pytest fixture when a test or fixture requests it by
+  parameter name or `usefixtures`.
 
 Uses from tests/ do not count: code only the unit tests call is dead code with tests. What is
 used in a way neither check can see (a library reading an attribute, a key read by subscript,
@@ -78,7 +79,7 @@ def run_vulture(paths: Iterable[str], cwd: Path) -> subprocess.CompletedProcess[
 class Definition:
     path: Path
     line: int
-    kind: str  # "method", "function", "class" or "fixture"
+    kind: str  # "method", "field", "function", "class" or "fixture"
     name: str
     owner: str = ""  # the class of a method
 
@@ -103,7 +104,7 @@ class Index:
         return [d for d in self.definitions if d.name not in self.whitelisted and not self._reached(d)]
 
     def _reached(self, d: Definition) -> bool:
-        if d.kind == "method":
+        if d.kind in ("method", "field"):
             return d.name in self.attributes
         if d.kind == "fixture":
             return d.name in self.requested
@@ -141,6 +142,31 @@ def _entry_point(path: Path, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.
     return False
 
 
+def _is_record(node: ast.ClassDef) -> bool:
+    """A dataclass or NamedTuple: its annotated names are fields someone should read."""
+    bases = {b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else "" for b in node.bases}
+    return bool({"dataclass", "dataclasses.dataclass"} & _decorator_names(node)) or "NamedTuple" in bases
+
+
+def _serialises_itself(node: ast.ClassDef) -> bool:
+    """asdict(self) / astuple(self) in a method reads every field."""
+    for call in ast.walk(node):
+        if (isinstance(call, ast.Call) and isinstance(call.func, (ast.Name, ast.Attribute))
+                and (call.func.id if isinstance(call.func, ast.Name) else call.func.attr) in ("asdict", "astuple")
+                and any(isinstance(a, ast.Name) and a.id == "self" for a in call.args)):
+            return True
+    return False
+
+
+def _fields(path: Path, node: ast.ClassDef) -> Iterator[Definition]:
+    if not _is_record(node) or _serialises_itself(node):
+        return
+    for item in node.body:
+        if (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+                and "ClassVar" not in ast.unparse(item.annotation)):
+            yield Definition(path, item.lineno, "field", item.target.id, owner=node.name)
+
+
 def _definitions(path: Path, tree: ast.Module) -> Iterator[Definition]:
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -155,6 +181,7 @@ def _definitions(path: Path, tree: ast.Module) -> Iterator[Definition]:
             if _entry_point(path, node):
                 continue
             yield Definition(path, node.lineno, "class", node.name)
+            yield from _fields(path, node)
             for item in node.body:
                 if (isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
                         and not (item.name.startswith("__") and item.name.endswith("__"))
@@ -230,12 +257,13 @@ def test_vulture_finds_no_dead_code() -> None:
     assert proc.returncode == 0, f"vulture failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}"
 
 
-@pytest.mark.parametrize("kind", ["method", "function", "class", "fixture"])
+@pytest.mark.parametrize("kind", ["method", "field", "function", "class", "fixture"])
 def test_everything_defined_is_reached(kind: str) -> None:
     index = harness_index()
     unused = [d.describe(REPO) for d in index.unused() if d.kind == kind]
     how = {
         "method": "no code reads `<something>.NAME` (a variable of the same name elsewhere does not count)",
+        "field": "no code reads `<something>.NAME` of this dataclass or NamedTuple field; setting it is not using it",
         "function": "neither its module nor an import by name nor `<module>.NAME` reaches it",
         "class": "neither its module nor an import by name nor `<module>.NAME` reaches it",
         "fixture": "no test or fixture requests it (parameter name, usefixtures, getfixturevalue)",
@@ -263,9 +291,18 @@ def test_the_whitelist_names_only_what_exists() -> None:
                        "fix: remove those entries")
 
 
-# A module with one unused function and one method that only a same-named local variable
-# "uses": both checks must report what they can see.
+# A module with one unused function, one method that only a same-named local variable
+# "uses" and one dataclass field nothing reads: both checks must report what they can see.
 PROBE = '''
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Row:
+    shown: str
+    hidden: int
+
+
 class Catalogue:
     def by_name(self, name: str) -> str:
         return name
@@ -277,7 +314,7 @@ def unused_helper() -> int:
 
 def main() -> None:
     by_name = {"a": Catalogue()}
-    print(by_name)
+    print(by_name, Row("a", 1).shown)
 
 
 if __name__ == "__main__":
@@ -291,7 +328,8 @@ def test_the_checks_report_a_new_unused_function(tmp_path: Path) -> None:
     assert proc.returncode == 3 and "unused function 'unused_helper'" in proc.stdout, \
         f"vulture, with pyproject.toml's settings, missed an unused function:\n{proc.stdout}{proc.stderr}"
     found = {d.describe(tmp_path) for d in build_index(tmp_path, ["probe.py"], None).unused()}
-    assert found == {"probe.py:3: method Catalogue.by_name", "probe.py:7: function unused_helper"}, found
+    assert found == {"probe.py:8: field Row.hidden", "probe.py:12: method Catalogue.by_name",
+                     "probe.py:16: function unused_helper"}, found
 
 
 def test_the_stricter_check_follows_fixtures_tasks_and_templates(tmp_path: Path) -> None:
