@@ -81,7 +81,7 @@ class Definition:
     line: int
     kind: str  # "method", "field", "function", "class" or "fixture"
     name: str
-    owner: str = ""  # the class of a method
+    owner: str = ""  # the class of a method or field
 
     def describe(self, root: Path) -> str:
         qualified = f"{self.owner}.{self.name}" if self.owner else self.name
@@ -112,10 +112,10 @@ class Index:
 
 
 def _decorator_names(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> set[str]:
-    names = set()
+    names: set[str] = set()
     for deco in node.decorator_list:
         target = deco.func if isinstance(deco, ast.Call) else deco
-        parts = []
+        parts: list[str] = []
         while isinstance(target, ast.Attribute):
             parts.append(target.attr)
             target = target.value

@@ -101,7 +101,7 @@ def task_contexts() -> dict[str, invoke.parser.ParserContext]:
     finally:
         sys.path.remove(str(REPO))
     collection = invoke.Collection.from_module(tasks)
-    return {ctx.name: ctx for ctx in collection.to_contexts()}
+    return {ctx.name: ctx for ctx in collection.to_contexts() if ctx.name}
 
 
 def task_flags(ctx: invoke.parser.ParserContext) -> set[str]:
@@ -111,7 +111,7 @@ def task_flags(ctx: invoke.parser.ParserContext) -> set[str]:
 @functools.cache
 def core_flags() -> set[str]:
     """invoke's own options (--help, --list, ...), allowed before the task name."""
-    flags = set()
+    flags: set[str] = set()
     for argument in invoke.Program().core_args():
         flags.update(f"--{n}" if len(n) > 1 else f"-{n}" for n in argument.names)
     return flags
@@ -119,7 +119,7 @@ def core_flags() -> set[str]:
 
 def _string_options(path: Path, method: str) -> set[str]:
     """The "--x" strings passed to `<anything>.<method>(...)` calls in one file."""
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method:
             found.update(a.value for a in node.args
@@ -174,7 +174,7 @@ def is_placeholder(word: str) -> bool:
 def invoke_problems(cmd: Command) -> list[str]:
     contexts = task_contexts()
     args = list(cmd.args)
-    problems = []
+    problems: list[str] = []
     # invoke's own options first (`invoke --help TASK`, `./wgc --list`)
     while args and args[0].startswith("-"):
         flag = args.pop(0).split("=")[0]
@@ -219,7 +219,7 @@ def other_problems(cmd: Command) -> list[str]:
 
 
 def test_every_command_names_tasks_and_options_that_exist() -> None:
-    problems = []
+    problems: list[str] = []
     for cmd in commands():
         problems += invoke_problems(cmd) if cmd.program == "invoke" else other_problems(cmd)
     assert not problems, ("the docs show commands the code does not have:\n" + "\n".join(problems)
@@ -229,7 +229,7 @@ def test_every_command_names_tasks_and_options_that_exist() -> None:
 def test_every_bare_option_exists() -> None:
     """`--crypto bundled` in the text: an option of some task, or of the VM suites."""
     known = all_task_flags() | vmtests_options()
-    problems = []
+    problems: list[str] = []
     for span in all_spans(fenced=False):
         ws = words(span.text)
         if ws and ws[0].startswith("--") and ws[0].split("=")[0] not in known:
@@ -275,7 +275,7 @@ def repo_path(text: str) -> str | None:
 
 
 def test_every_repository_path_exists() -> None:
-    missing = []
+    missing: list[str] = []
     for span in all_spans(fenced=False):
         path = repo_path(span.text)
         if path is None:
@@ -288,7 +288,7 @@ def test_every_repository_path_exists() -> None:
 
 
 def test_every_relative_link_exists() -> None:
-    missing = []
+    missing: list[str] = []
     for doc in DOCS:
         for number, line in enumerate(doc.read_text().splitlines(), start=1):
             for target in re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", line):
@@ -314,7 +314,7 @@ def resolves(dotted: str) -> bool:
 
 
 def test_every_wgcompat_name_imports() -> None:
-    missing = []
+    missing: list[str] = []
     for span in all_spans():
         for dotted in re.findall(r"(?<![\w.])wgcompat(?:\.[A-Za-z_]\w*)+", span.text):
             if not resolves(dotted):
@@ -371,7 +371,7 @@ def test_the_cache_table_lists_every_cache_folder() -> None:
 
 
 def test_every_cache_folder_of_the_table_is_in_the_code() -> None:
-    strings = set()
+    strings: set[str] = set()
     for top in CODE_PATHS:
         path = REPO / top
         for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
