@@ -155,12 +155,6 @@ class AptEnv:
             tmp.rename(memo)
         return out
 
-    def search_names(self, pattern: str) -> list[str]:
-        """Package names matching a regular expression (names only)."""
-        cmd = ["apt-cache", *self._options(), "search", "--names-only", pattern]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        return sorted({line.split(" - ", 1)[0].strip() for line in proc.stdout.splitlines() if line.strip()})
-
     def download_closure(self, packages: Sequence[str]) -> list[Path]:
         """Download ``packages`` and everything they depend on; return those .deb files.
 

@@ -28,7 +28,7 @@ SPLAT = ("printf '%s\\n' '[   12.000000] ------------[ cut here ]------------' "
 def base(tmp_path: Path) -> BaseImage:
     p = tmp_path / "base.cpio"
     p.write_bytes(b"\0" * 512)
-    return BaseImage(path=p, key="fake", packages=(), debs=(), size=512, cached=True, seconds=0.0)
+    return BaseImage(path=p, debs=(), size=512, cached=True, seconds=0.0)
 
 
 @pytest.fixture
@@ -170,7 +170,7 @@ def test_no_orphan_qemu_when_the_harness_is_killed(fake_qemu: Path, kernel: Path
         from pathlib import Path
         from wgcompat.guest.initramfs import BaseImage
         from wgcompat.guest.vm import GuestVM
-        base = BaseImage(path=Path({str(base.path)!r}), key="f", packages=(), debs=(), size=512, cached=True, seconds=0)
+        base = BaseImage(path=Path({str(base.path)!r}), debs=(), size=512, cached=True, seconds=0)
         vm = GuestVM(Path({str(kernel)!r}), base=base, qemu={str(fake_qemu)!r}, accel="tcg",
                      log_dir=Path({str(tmp_path / 'orphan')!r}))
         vm.start()
@@ -238,7 +238,7 @@ def test_interact_hands_the_shell_to_the_user_until_it_exits(fake_qemu: Path, ke
         from pathlib import Path
         from wgcompat.guest.initramfs import BaseImage
         from wgcompat.guest.vm import GuestVM
-        base = BaseImage(path=Path({str(base.path)!r}), key="f", packages=(), debs=(), size=512, cached=True, seconds=0)
+        base = BaseImage(path=Path({str(base.path)!r}), debs=(), size=512, cached=True, seconds=0)
         with GuestVM(Path({str(kernel)!r}), base=base, qemu={str(fake_qemu)!r}, accel="tcg",
                      log_dir=Path({str(tmp_path / 'interact')!r})) as vm:
             vm.interact()

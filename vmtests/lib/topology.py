@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
-import json
 import os
 import re
 import shlex
@@ -590,10 +589,6 @@ def compile_guest_tool(source: Path) -> Path:
 
 def guest_has(vm: Guest, tool: str) -> bool:
     return run(vm, f"command -v {shlex.quote(tool)} >/dev/null").ok
-
-
-def json_cmd(ns: Netns, cmd: str) -> Any:
-    return json.loads(ns.sh(cmd))
 
 
 def chunks(seq: Sequence[T], n: int) -> Iterator[Sequence[T]]:

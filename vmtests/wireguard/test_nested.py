@@ -54,8 +54,8 @@ def test_tunnel_carried_through_the_same_device(topo: Topology) -> None:
     assert o.wb1.peer(o.wa).latest_handshake > 0 and o.wb.peer(o.wa).latest_handshake > 0
     send_stream(topo, o.a, o.b, "192.168.242.2", 1 << 20)
     # every byte of P3's tunnel travelled inside P2's: P2 carried more than P3 did
-    p3_rx, p3_tx = o.wa.transfer()[o.wb1.public_key]
-    p2_rx, p2_tx = o.wa.transfer()[o.wb.public_key]
+    _p3_rx, p3_tx = o.wa.transfer()[o.wb1.public_key]
+    _p2_rx, p2_tx = o.wa.transfer()[o.wb.public_key]
     assert p3_tx > 1 << 20 and p2_tx > p3_tx, f"P3 sent {p3_tx} bytes, P2 {p2_tx}"
 
 

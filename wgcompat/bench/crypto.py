@@ -27,7 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from wgcompat.errors import UserError
@@ -68,7 +68,6 @@ class BuildRequest:
 @dataclass(frozen=True)
 class BuildResult:
     library: Path
-    commands: list[list[str]] = field(default_factory=list)
 
 
 def _compiler() -> str:
@@ -101,7 +100,6 @@ def build_shared_library(req: BuildRequest) -> BuildResult:
     objdir.mkdir(exist_ok=True)
     defines = [f"-D{d}" for d in req.defines]
     includes = [f"-I{SHIM_DIR}", f"-I{CRYPTO_DIR}"]
-    commands: list[list[str]] = []
     objects: list[str] = []
     sources = [CRYPTO_DIR / s for s in USERSPACE_SOURCES] + [SHIM_DIR / "shim.c"]
     jobs = [(src, list(req.cflags)) for src in sources]
@@ -111,12 +109,10 @@ def build_shared_library(req: BuildRequest) -> BuildResult:
         cmd = [cc, "-std=gnu11", "-fPIC", *WARNING_CFLAGS, *flags, *defines,
                *includes, "-c", str(src), "-o", str(obj)]
         _run_compiler(cmd)
-        commands.append(cmd)
         objects.append(str(obj))
     link = [cc, "-shared", "-o", str(req.output), *objects, "-ldl"]
     _run_compiler(link)
-    commands.append(link)
-    return BuildResult(library=req.output, commands=commands)
+    return BuildResult(library=req.output)
 
 
 # ---------------------------------------------------------------------------

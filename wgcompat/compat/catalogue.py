@@ -10,7 +10,8 @@ Four kinds of probe, one question each:
 - ``kconfig``: a Kconfig option is ``y`` or ``m`` in the build's .config (``kconfig.toml``).
 
 The ``control`` probe is a compile probe that must succeed on every kernel.
-The ``detects``/``when`` texts are for readers of compat.h and of the table; no logic uses them.
+The ``detects``/``when`` lines of a probe are for people reading the probe files; the catalogue
+does not load them.
 """
 
 from __future__ import annotations
@@ -49,8 +50,6 @@ class Probe:
     name: str
     kind: ProbeKind
     define: str | None
-    detects: str
-    when: str
     subject: str = ""
     source: Path | None = None
 
@@ -75,12 +74,6 @@ class Probe:
 class Catalogue:
     probes: tuple[Probe, ...]
     digest: str  # of every file of the catalogue, so editing a probe invalidates cached answers
-
-    def by_name(self, name: str) -> Probe:
-        for probe in self.probes:
-            if probe.name == name:
-                return probe
-        raise KeyError(name)
 
 
 class CatalogueError(UserError):
@@ -111,8 +104,6 @@ def _parse_c_probe(path: Path) -> Probe:
         name=name,
         kind=kind,
         define=define if kind is ProbeKind.COMPILE else None,
-        detects=fields.get("detects", ""),
-        when=fields.get("when", ""),
         source=path,
     )
 
@@ -131,8 +122,6 @@ def _parse_table(path: Path, table: str, kind: ProbeKind, subject_key: str) -> l
                 name=entry["name"],
                 kind=kind,
                 define=entry["define"],
-                detects=entry.get("detects", ""),
-                when=entry.get("when", ""),
                 subject=entry[subject_key],
             )
         except KeyError as exc:

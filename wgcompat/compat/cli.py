@@ -1,6 +1,8 @@
 """Command-line face of the generator: a table of probe / result / time and the compat.h path.
 
-tasks.py wires `invoke compat` to run_cli(); `python -m wgcompat.compat` calls main().
+`python -m wgcompat.compat` calls main(), which runs run_cli(). `invoke compat` (tasks.py)
+resolves or builds the kernel itself, generates through wgcompat.module_build.generate_compat()
+and prints the same table with print_table().
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypedDict, cast
 
@@ -212,9 +212,3 @@ def _write_atomic(path: Path, text: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
-
-
-def result_summary(result: CompatResult) -> dict[str, Any]:
-    """A JSON-friendly view of a result (for reports)."""
-    data = asdict(result)
-    return cast(dict[str, Any], json.loads(json.dumps(data, default=str)))

@@ -14,7 +14,7 @@ Public API (what tasks.py, session.py and vmtests/ use)::
             name: str = "vm")
         context manager; .run(cmd, timeout=60, check_kernel=True) -> CommandResult(status, output)
         .check(cmd, timeout) -> output (non-zero status raises), .put(host, guest) (small files),
-        .interact(), .kernel_log(), .reports(), .check_kmemleak(), .boot_reports, .last_reports,
+        .interact(), .kernel_log(), .check_kmemleak(), .boot_reports,
         .boot_seconds, .accel, .log_dir, .pid, .close()
     wired_vms(kernel_image, *, log_dir=None, addresses=("10.77.0.1/24", "10.77.0.2/24"),
               model="virtio-net-pci", first=None, second=None, **common) -> ctx of (vm1, vm2)

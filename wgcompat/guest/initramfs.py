@@ -91,9 +91,7 @@ def _tool(argv: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
 
 @dataclass(frozen=True)
 class BaseImage:
-    path: Path                  # the cpio archive (append an overlay to it)
-    key: str
-    packages: tuple[str, ...]   # what was asked for
+    path: Path                  # the cpio archive (append an overlay to it); manifest.json beside it
     debs: tuple[str, ...]       # exact .deb file names that went in
     size: int
     cached: bool
@@ -239,8 +237,8 @@ def _complete_images(root: Path, family: str) -> list[Path]:
 def _load(d: Path, cached: bool, seconds: float) -> BaseImage:
     m = json.loads((d / "manifest.json").read_text())
     archive = d / m["archive"]
-    return BaseImage(path=archive, key=m["key"], packages=tuple(m["packages"]), debs=tuple(m["debs"]),
-                     size=archive.stat().st_size, cached=cached, seconds=seconds)
+    return BaseImage(path=archive, debs=tuple(m["debs"]), size=archive.stat().st_size, cached=cached,
+                     seconds=seconds)
 
 
 def _clean_stale_tmp(root: Path) -> None:

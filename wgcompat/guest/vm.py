@@ -129,7 +129,6 @@ class GuestVM:
         self.accel_reason = ""
         self.boot_seconds = 0.0
         self.boot_reports: list[klog.KernelReport] = []
-        self.last_reports: list[klog.KernelReport] = []   # reports seen by the latest run()
         self.child: pexpect.spawn | None = None
         self.console: Console | None = None
         self._scanned = 0
@@ -150,8 +149,8 @@ class GuestVM:
             raise
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, _exc_type: type[BaseException] | None, _exc: BaseException | None,
+                 _tb: TracebackType | None) -> None:
         self.close()
 
     def start(self) -> None:
@@ -301,7 +300,6 @@ class GuestVM:
         else:
             self._scanned += len(text.encode())
         reports = self._absolute(klog.find_reports(text), start)
-        self.last_reports = reports
         if reports and check_kernel:
             raise KernelSplat(cmd, reports, self.console_log.path, result)
         return result
@@ -359,10 +357,6 @@ class GuestVM:
     def kernel_log(self) -> str:
         """The kernel console so far (the whole boot)."""
         return self.console_log.read()
-
-    def reports(self) -> list[klog.KernelReport]:
-        """Every kernel report in the console log since boot."""
-        return klog.find_reports(self.console_log.read())
 
 
 @contextmanager

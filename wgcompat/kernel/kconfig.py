@@ -106,9 +106,6 @@ class MergedConfig:
             lines.append(f"# {sym} is not set" if value == "n" else f"{sym}={value}")
         return "\n".join(lines) + "\n"
 
-    def digest(self) -> str:
-        return hashlib.sha256(self.text().encode()).hexdigest()
-
 
 def select_fragments(flavour: str, symbols: set[str], directory: Path = KCONFIGS) -> list[Fragment]:
     if flavour not in FLAVOURS:
