@@ -54,12 +54,8 @@ def ensure_loaded(vm: Guest, implementation: str) -> None:
         if r.status != 0:
             pytest.fail(f"cannot unload the loaded wireguard ({current}) to load {implementation}: {r.output}",
                         pytrace=False)
-    if implementation == "reference":
-        cmd = (f"deps=$(modinfo -F depends {REFERENCE_KO} | tr , ' '); "
-               f"{{ [ -z \"$deps\" ] || modprobe -a $deps; }} && insmod {REFERENCE_KO}")
-    else:
-        cmd = "modprobe wireguard"
-    r = run(vm, cmd, timeout=120)
+    # the guest's own loader of the kernel's WireGuard (wgcompat/guest/files/wgc-load-reference)
+    r = run(vm, "wgc-load-reference" if implementation == "reference" else "modprobe wireguard", timeout=120)
     if r.status != 0 or _loaded_srcversion(vm) != wanted:
         pytest.fail(f"loading the {implementation} wireguard failed: {r.output.strip()}", pytrace=False)
 

@@ -32,10 +32,6 @@ load_wireguard() {
 	rmmod wireguard 2>/dev/null || true
 	case $1 in
 	ours) modprobe wireguard ;;
-	reference)
-		local deps
-		deps=$(modinfo -F depends /lib/modules/reference/wireguard.ko | tr , ' ')
-		[ -z "$deps" ] || modprobe -a $deps
-		insmod /lib/modules/reference/wireguard.ko ;;
+	reference) wgc-load-reference ;;
 	esac
 }
