@@ -1,12 +1,15 @@
 """The kernel.org provider against a local HTTP server: good, corrupted and missing
-tarballs, missing sums, no network; and the resolution error message."""
+tarballs, missing sums, a sums file signed by a key the test generates (good, tampered,
+signed by another key), no network; and the resolution error message."""
 
 from __future__ import annotations
 
 import hashlib
 import http.server
 import io
+import shutil
 import socket
+import subprocess
 import tarfile
 import threading
 from pathlib import Path
@@ -100,7 +103,7 @@ def test_corrupted_download_is_refused_and_not_kept(mirror, isolated_cache):
     cand = provider.find(KernelVersion.parse("5.4"))
     with pytest.raises(UserError) as err:
         provider.fetch(cand)
-    assert "failed verification" in err.value.cause and "sha256" in err.value.cause
+    assert "checksum failed" in err.value.cause and "sha256" in err.value.cause
     assert "WGCOMPAT_KERNEL_ORG_MIRROR" in err.value.fix
     dl = isolated_cache / "downloads/kernel.org"
     assert not list(dl.glob("linux-5.4.10*")), "a corrupted tarball must not stay in the cache"
@@ -114,6 +117,62 @@ def test_missing_tarball_names_the_url(mirror):
     with pytest.raises(UserError) as err:
         provider.fetch(cand)
     assert "linux-5.4.10.tar.xz" in err.value.cause and "404" in err.value.cause
+    assert err.value.cause.startswith("download failed")
+
+
+def make_signing_key(home: Path, name: str) -> Path:
+    """A new signing key in the GnuPG home ``home``; returns a keyring file with its public key."""
+    home.mkdir(mode=0o700, parents=True)
+    gpg = ["gpg", "--homedir", str(home), "--batch", "--quiet", "--pinentry-mode", "loopback", "--passphrase", ""]
+    subprocess.run([*gpg, "--quick-gen-key", f"{name} <{name}@example.invalid>", "ed25519", "sign", "never"],
+                   check=True, capture_output=True)
+    keyring = home / "public.gpg"
+    keyring.write_bytes(subprocess.run([*gpg, "--export"], check=True, capture_output=True).stdout)
+    return keyring
+
+
+def clearsign(home: Path, path: Path) -> None:
+    gpg = ["gpg", "--homedir", str(home), "--batch", "--quiet", "--pinentry-mode", "loopback", "--passphrase", ""]
+    signed = subprocess.run([*gpg, "--clearsign", "--output", "-", str(path)], check=True, capture_output=True).stdout
+    path.write_bytes(signed)
+
+
+@pytest.fixture(scope="module")
+def signing_keys(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
+    """(GnuPG home, public keyring) of two keys: "kernel.org" and "someone else"."""
+    if shutil.which("gpg") is None or shutil.which("gpgv") is None:
+        pytest.fail("gpg and gpgv are needed (apt-get install gnupg gpgv)", pytrace=False)
+    root = tmp_path_factory.mktemp("gnupg")
+    return {name: (root / name.replace(" ", "-"), make_signing_key(root / name.replace(" ", "-"), name.split()[0]))
+            for name in ("kernel.org", "someone else")}
+
+
+def test_a_signed_sums_file_is_checked_and_the_tarball_fetched(mirror, isolated_cache, signing_keys, monkeypatch):
+    home, keyring = signing_keys["kernel.org"]
+    mirror.publish("5.4.10")
+    clearsign(home, mirror.root / "v5.x/sha256sums.asc")
+    monkeypatch.setenv("WGCOMPAT_KERNEL_ORG_KEYRING", str(keyring))
+    provider = KernelOrgProvider(mirror=mirror.url)
+    tree = provider.fetch(provider.find(KernelVersion.parse("5.4")))
+    assert tree_release(tree.path) == "5.4.10"
+
+
+@pytest.mark.parametrize("how", ["tampered after signing", "signed by another key"])
+def test_a_sums_file_whose_signature_fails_is_refused_by_name(mirror, isolated_cache, signing_keys, monkeypatch,
+                                                                 how):
+    home, keyring = signing_keys["kernel.org"]
+    mirror.publish("5.4.10")
+    sums = mirror.root / "v5.x/sha256sums.asc"
+    if how == "tampered after signing":
+        clearsign(home, sums)
+        sums.write_text(sums.read_text().replace("linux-5.4.10", "linux-5.4.11"))
+    else:
+        clearsign(signing_keys["someone else"][0], sums)
+    monkeypatch.setenv("WGCOMPAT_KERNEL_ORG_KEYRING", str(keyring))
+    with pytest.raises(UserError) as err:
+        KernelOrgProvider(mirror=mirror.url).find(KernelVersion.parse("5.4"))
+    assert "the signature of" in err.value.cause and "sha256sums.asc" in err.value.cause
+    assert not (isolated_cache / "downloads").exists(), "nothing is downloaded on a bad signature"
 
 
 def test_release_missing_from_sums_is_not_offered(mirror):

@@ -7,8 +7,12 @@ cache. They are tried in this order (docs/kernels.md says the same):
    (handled by the caller; no provider is consulted).
 2. Debian: ``linux-source-X.Y`` from Debian's archive, through a private apt
    environment (signatures verified by apt).
-3. kernel.org: the release tarball, verified against the published sha256
-   sums. The mirror can be overridden with ``WGCOMPAT_KERNEL_ORG_MIRROR``.
+3. kernel.org: the release tarball, streamed to disk with progress and verified
+   against the published sha256 sums; where a keyring of kernel.org's signing keys
+   is given (``WGCOMPAT_KERNEL_ORG_KEYRING``, a keyring file gpgv reads) the sums
+   file's signature is checked first and only its signed lines are trusted. The
+   mirror can be overridden with ``WGCOMPAT_KERNEL_ORG_MIRROR``. A failure says which
+   of the three failed: the download, the signature or the checksum.
 
 Every extraction goes to a temporary folder that is renamed into place when
 complete, so an interrupted run never leaves a tree a later run would trust.
@@ -32,8 +36,10 @@ from wgcompat import paths
 from wgcompat.apt import SUITES, AptEnv, apt_env
 from wgcompat.errors import UserError
 from wgcompat.kernel.version import KernelVersion, sort_key, upstream_from_debian
+from wgcompat.progress import Ticker
 
 KERNEL_ORG_ENV = "WGCOMPAT_KERNEL_ORG_MIRROR"
+KERNEL_ORG_KEYRING_ENV = "WGCOMPAT_KERNEL_ORG_KEYRING"
 KERNEL_ORG_DEFAULT = "https://cdn.kernel.org/pub/linux/kernel"
 LOCAL = "local"  # the provider name of a --kernel-src tree
 
@@ -267,10 +273,9 @@ class KernelOrgProvider:
     def _dir_url(self, want: KernelVersion) -> str:
         return f"{self.base}/v{want.major}.x"
 
-    def _get(self, url: str) -> bytes:
+    def _open(self, url: str):  # -> http.client.HTTPResponse
         try:
-            with urllib.request.urlopen(url, timeout=self.timeout_s) as resp:
-                return resp.read()
+            return urllib.request.urlopen(url, timeout=self.timeout_s)
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
                 raise FileNotFoundError(url) from exc
@@ -279,9 +284,49 @@ class KernelOrgProvider:
             reason = getattr(exc, "reason", exc)
             raise ProviderUnavailable(f"{url}: {reason}") from exc
 
+    def _get(self, url: str) -> bytes:
+        with self._open(url) as resp:
+            return resp.read()
+
+    def _download(self, url: str, dest: Path) -> None:
+        """``url`` streamed into ``dest`` a MiB at a time, with progress for a long download."""
+        with self._open(url) as resp, dest.open("wb") as out:
+            total = int(resp.headers.get("Content-Length") or 0)
+            done = 0
+
+            def fraction() -> float | None:
+                return done / total if total else None
+
+            with Ticker(f"downloading {url.rsplit('/', 1)[-1]}", fraction):
+                try:
+                    while chunk := resp.read(1 << 20):
+                        out.write(chunk)
+                        done += len(chunk)
+                except OSError as exc:
+                    raise ProviderUnavailable(f"{url}: {exc} after {done} bytes") from exc
+
+    def _signed_text(self, url: str, raw: bytes) -> str:
+        """The sums file's text; with a keyring, only what its signature covers, checked by gpgv."""
+        keyring = os.environ.get(KERNEL_ORG_KEYRING_ENV)
+        if not keyring:
+            return raw.decode(errors="replace")
+        if shutil.which("gpgv") is None:
+            raise UserError(f"{KERNEL_ORG_KEYRING_ENV} is set but gpgv is not installed, so the signature of "
+                            f"{url} cannot be checked", "apt-get install gpgv, or unset the variable")
+        proc = subprocess.run(["gpgv", "--keyring", str(Path(keyring).expanduser().resolve()), "--output", "-"],
+                              input=raw, capture_output=True)
+        if proc.returncode != 0:
+            why = proc.stderr.decode(errors="replace").strip().splitlines()
+            raise UserError(f"the signature of {url} does not verify against the keyring {keyring}: "
+                            f"{'; '.join(why[-3:])}",
+                            "the sums file is not what kernel.org signed: use another mirror "
+                            f"({KERNEL_ORG_ENV}); if the keyring is outdated, refresh it")
+        return proc.stdout.decode(errors="replace")
+
     def _sums(self, want: KernelVersion) -> dict[str, str]:
+        url = f"{self._dir_url(want)}/sha256sums.asc"
         try:
-            text = self._get(f"{self._dir_url(want)}/sha256sums.asc").decode(errors="replace")
+            text = self._signed_text(url, self._get(url))
         except FileNotFoundError:
             return {}
         sums = {}
@@ -314,19 +359,20 @@ class KernelOrgProvider:
         if not final.exists() or _sha256(final) != expected:
             tmp = dl / f".{name}.{os.getpid()}.part"
             try:
-                data = self._get(candidate.detail)
+                self._download(candidate.detail, tmp)
             except FileNotFoundError as exc:
-                raise UserError(f"{candidate.detail} is missing on the mirror (HTTP 404)",
+                tmp.unlink(missing_ok=True)
+                raise UserError(f"download failed: {candidate.detail} is missing on the mirror (HTTP 404)",
                                 "set WGCOMPAT_KERNEL_ORG_MIRROR to a complete mirror, or use --kernel-src PATH") from exc
             except ProviderUnavailable as exc:
-                raise UserError(f"cannot download {candidate.detail}: {exc}",
+                tmp.unlink(missing_ok=True)
+                raise UserError(f"download failed: cannot download {candidate.detail}: {exc}",
                                 "check the network or set WGCOMPAT_KERNEL_ORG_MIRROR to a reachable mirror") from exc
-            tmp.write_bytes(data)
             got = _sha256(tmp)
             if got != expected:
                 tmp.unlink(missing_ok=True)
                 raise UserError(
-                    f"{name} from {self.base} failed verification: sha256 {got} but sha256sums.asc says {expected} "
+                    f"checksum failed: {name} from {self.base} has sha256 {got} but sha256sums.asc says {expected} "
                     "(corrupted or truncated download); nothing was kept",
                     "run the command again; if it repeats, set WGCOMPAT_KERNEL_ORG_MIRROR to another mirror")
             tmp.rename(final)
