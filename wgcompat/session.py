@@ -15,8 +15,8 @@ from wgcompat import paths
 from wgcompat.errors import UserError
 from wgcompat.kernel.build import KernelBuild
 from wgcompat.kernel.select import KernelSelection, resolve_kernel
-from wgcompat.module_build import ModuleBuild
 from wgcompat.progress import say
+from wgcompat.run.guests import bootable, start_guest
 from wgcompat.run.plan import FILE_NAME, PlannedRun, RunRequest, plan_run
 
 
@@ -30,25 +30,8 @@ def parse_put(spec: str) -> tuple[Path, str]:
     return path, guest
 
 
-def bootable(kb: KernelBuild) -> Path:
-    if kb.image is None or not kb.image.is_file():
-        raise UserError(f"{kb.build_dir} has no kernel image to boot (headers or an unbuilt tree)",
-                        "use --kernel VERSION or --kernel-src PATH so wgcompat builds a bootable kernel")
-    return kb.image
-
-
 def console_log_dir(kb: KernelBuild, what: str) -> Path:
     return paths.logs_dir() / f"{what}-{kb.build_dir.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-
-
-def start_guest(kb: KernelBuild, module: ModuleBuild | None, put: list[tuple[Path, str]], log_dir: Path,
-                cmdline_extra: str = ""):
-    """The one place the harness starts a guest (a GuestVM context manager)."""
-    from wgcompat.guest.vm import GuestVM
-
-    return GuestVM(kernel_image=bootable(kb), modules_root=kb.modules_root,
-                   wireguard_ko=module.ko if module else None, put=put, log_dir=log_dir,
-                   cmdline_extra=cmdline_extra)
 
 
 def boot_session(sel: KernelSelection, crypto: str, debug_module: bool, command: str | None, put: list[str],

@@ -6,8 +6,8 @@ The kernel's console is ttyS0, written by QEMU to a file (``ConsoleLog``); the
 command shell is ttyS1, QEMU's stdio, driven here. Kernel messages therefore
 never interleave with command output.
 
-In the guest, ``wgc-server`` (see ``files/wgc-server``) reads one request per
-line. For each command the host picks a random token and sends
+In the guest, ``wgc-server`` (wgcompat/image/files/wgc-server, put into the base
+image) reads one request per line. For each command the host picks a random token and sends
 ``RUN <token> <base64 of the command>``; the guest answers::
 
     \\n<token>-S\\n<output>\\n<token>-E <status>\\n
@@ -193,7 +193,7 @@ class Console:
         """Write ``data`` to ``guest_path`` in the guest (base64 over the console; small files only)."""
         if len(data) > PUT_LIMIT:
             raise UserError(f"{len(data)} bytes is too much to send over the serial console",
-                            "put big files in the initramfs instead (GuestVM(put=[(host, guest)]) or --put)")
+                            "put big files in the initramfs instead (start_guest(put=[(host, guest)]) or --put)")
         quoted = "'" + guest_path.replace("'", "'\\''") + "'"
         part = guest_path + ".wgc-part"
         self._expect_ok(self.run(f"mkdir -p \"$(dirname {quoted})\"", timeout=timeout), guest_path)
