@@ -18,6 +18,7 @@ from wgcompat.kernel.select import KernelSelection, resolve_kernel
 from wgcompat.progress import say
 from wgcompat.run.guests import bootable, start_guest
 from wgcompat.run.plan import FILE_NAME, PlannedRun, RunRequest, plan_run
+from wgcompat.vm.shell import guest_line, redirected
 
 
 def parse_put(spec: str) -> tuple[Path, str]:
@@ -61,14 +62,21 @@ def boot_session(sel: KernelSelection, crypto: str, debug_module: bool, command:
         return result.status
 
 
+KEY = "/tmp/k"
 # (what, command, text its output must contain)
 SMOKE_STEPS = (
-    ("load the module", "modprobe wireguard && cat /sys/module/wireguard/version", ""),
-    ("create an interface", "ip link add wg0 type wireguard && ip -d link show wg0", "wireguard"),
-    ("configure it with wg", "umask 077 && wg genkey > /tmp/k && wg set wg0 private-key /tmp/k listen-port 51820 "
-                             "&& wg show wg0 listen-port && test \"$(wg show wg0 public-key)\" = \"$(wg pubkey < /tmp/k)\" "
-                             "&& echo public-key-matches", "51820\npublic-key-matches"),
-    ("delete it and unload", "ip link del wg0 && rmmod wireguard && ! test -d /sys/module/wireguard && echo unloaded",
+    ("load the module", guest_line(["modprobe", "wireguard"], ["cat", "/sys/module/wireguard/version"]), ""),
+    ("create an interface", guest_line(["ip", "link", "add", "wg0", "type", "wireguard"],
+                                       ["ip", "-d", "link", "show", "wg0"]), "wireguard"),
+    ("configure it with wg", guest_line(["umask", "077"], redirected(["wg", "genkey"], stdout=KEY),
+                                        ["wg", "set", "wg0", "private-key", KEY, "listen-port", "51820"],
+                                        ["wg", "show", "wg0", "listen-port"],
+                                        redirected(["wg", "show", "wg0", "public-key"], stdout="/tmp/shown"),
+                                        redirected(["wg", "pubkey"], stdin=KEY, stdout="/tmp/derived"),
+                                        ["cmp", "/tmp/shown", "/tmp/derived"], ["echo", "public-key-matches"]),
+     "51820\npublic-key-matches"),
+    ("delete it and unload", guest_line(["ip", "link", "del", "wg0"], ["rmmod", "wireguard"],
+                                        ["test", "!", "-d", "/sys/module/wireguard"], ["echo", "unloaded"]),
      "unloaded"),
 )
 

@@ -5,6 +5,7 @@
     launcher.py  GuestVM: QEMU on a kernel and a ready image (wgcompat.image.initrd.BootImage)
     pair.py      two guests wired together
     console.py   the console protocol over the shell port, its errors
+    shell.py     guest shell lines from argument lists (shlex), never formatted strings
     klog.py      the kernel-report detector run on the console log
 
 See README.md. A run's kernel and module become a booted guest in wgcompat.run.guests.
