@@ -13,6 +13,7 @@ from pathlib import Path
 
 from wgcompat import paths
 from wgcompat.errors import UserError
+from wgcompat.image.overlay import Put, checked_put
 from wgcompat.kernel.build import KernelBuild
 from wgcompat.kernel.select import KernelSelection, resolve_kernel
 from wgcompat.progress import say
@@ -21,14 +22,15 @@ from wgcompat.run.plan import FILE_NAME, PlannedRun, RunRequest, plan_run
 from wgcompat.vm.shell import guest_line, redirected
 
 
-def parse_put(spec: str) -> tuple[Path, str]:
+def parse_put(spec: str) -> Put:
+    """``--put HOST:GUEST``: a file or folder for the guest's image (checked as start_guest's put is)."""
     host, sep, guest = spec.partition(":")
     if not sep or not host or not guest.startswith("/"):
         raise UserError(f"--put {spec!r} is not HOST:GUEST", "write --put ./file:/root/file (the guest path is absolute)")
-    path = Path(host).expanduser()
-    if not path.exists():
-        raise UserError(f"--put {spec!r}: {path} does not exist", "name an existing file or folder on the host")
-    return path, guest
+    try:
+        return checked_put(Path(host).expanduser(), guest)
+    except UserError as exc:
+        raise UserError(f"--put {spec!r}: {exc.cause}", exc.fix) from None
 
 
 def console_log_dir(kb: KernelBuild, what: str) -> Path:

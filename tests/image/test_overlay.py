@@ -9,7 +9,7 @@ import pytest
 
 from tests.image import cpio_reader
 from wgcompat.errors import UserError
-from wgcompat.image.overlay import OverlayRequest, build_overlay
+from wgcompat.image.overlay import OverlayRequest, build_overlay, checked_put
 
 
 RELEASE = "9.9.9-test"
@@ -87,6 +87,15 @@ def test_put_of_a_missing_host_file_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError) as err:
         build_overlay(OverlayRequest(put=[(tmp_path / "missing", "/root/x")]), tmp_path / "o.cpio")
     assert "does not exist" in err.value.cause
+
+
+def test_a_put_needs_an_absolute_guest_path(tmp_path: Path) -> None:
+    f = tmp_path / "f"
+    f.write_text("x")
+    assert checked_put(f, "/root/f") == (f, "/root/f")
+    with pytest.raises(UserError) as err:
+        build_overlay(OverlayRequest(put=[(f, "root/f")]), tmp_path / "o.cpio")
+    assert "not absolute" in err.value.cause
 
 
 def test_a_missing_host_tool_says_which_package_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""GuestVM with a fake QEMU (no VM): kernel reports, boot failures, timeouts, teardown."""
+"""GuestVM with a fake QEMU (no VM): kernel reports, boot failures, timeouts, teardown, files."""
 
 from __future__ import annotations
 
@@ -274,3 +274,21 @@ def test_commands_still_work_when_the_console_hides_the_sync_lines(fake_qemu: Pa
             assert vm.run("echo ok", timeout=30).output == "ok\n"
     info = json.loads((tmp_path / "logs/boot.json").read_text())
     assert info["sync_lines"].startswith("missing")
+
+
+def test_put_writes_a_file_or_bytes_into_the_running_guest(fake_qemu: Path, kernel: Path, image: BootImage,
+                                                           tmp_path: Path) -> None:
+    # the fake guest's filesystem is the host's: what the guest writes shows up here
+    script = tmp_path / "tool.sh"
+    script.write_text("#!/bin/sh\necho tool\n")
+    script.chmod(0o750)
+    target = tmp_path / "in guest" / "it's here"
+    with vm_for(fake_qemu, kernel, image, tmp_path) as vm:
+        vm.put(script, str(target / "tool.sh"))
+        vm.put(b"raw \x00 bytes", str(target / "data"))
+        with pytest.raises(UserError):
+            vm.put(tmp_path, str(target / "folder"))
+    assert (target / "tool.sh").read_text() == "#!/bin/sh\necho tool\n"
+    assert (target / "tool.sh").stat().st_mode & 0o777 == 0o750
+    assert (target / "data").read_bytes() == b"raw \x00 bytes"
+    assert not list(target.glob("*.wgc-part"))

@@ -5,7 +5,8 @@ links left out) with the kernel's own ``wireguard.ko`` moved out of the module p
 ``/lib/modules/reference/``, our ``wireguard.ko`` as
 ``/lib/modules/<release>/updates/wireguard.ko``, the modules.* indexes of ``depmod`` run
 on that tree, and the files the caller puts into the guest (``put``: host file or folder,
-absolute guest path).
+absolute guest path). That list is the one way a file reaches the guest before it boots;
+``checked_put`` is the one check of an entry, for the command line (``--put``) and here.
 """
 
 from __future__ import annotations
@@ -41,6 +42,17 @@ class Overlay:
     release: str | None
     modules: int                # .ko files in the overlay
     reference_ko: bool          # the kernel's own wireguard.ko was moved to /lib/modules/reference
+
+
+def checked_put(host: Path, guest: str) -> Put:
+    """A file or folder to put into the guest: the guest path must be absolute and the host one exist."""
+    if not guest.startswith("/"):
+        raise UserError(f"guest path {guest!r} is not absolute", "write the guest path as /root/name")
+    if not host.exists():
+        raise UserError(f"{host} does not exist", "name an existing file or folder on the host")
+    if not (host.is_file() or host.is_dir()):
+        raise UserError(f"{host} is neither a file nor a folder", "name a file or folder on the host")
+    return host, guest
 
 
 def ko_release(ko: Path) -> str:
@@ -116,15 +128,11 @@ def build_overlay(req: OverlayRequest, out: Path) -> Overlay:
             w = CpioWriter(f)
             if stage.exists():
                 w.tree("", stage)
-            for host, guest in req.put:
-                if not guest.startswith("/"):
-                    raise UserError(f"guest path {guest!r} is not absolute", "write the guest path as /root/name")
+            for host, guest in (checked_put(host, guest) for host, guest in req.put):
                 if host.is_dir():
                     w.tree(guest, host)
-                elif host.is_file():
+                else:
                     w.parents(guest)
                     w.file(guest, host)
-                else:
-                    raise UserError(f"{host} does not exist", "name an existing file or folder on the host")
             w.close()
     return Overlay(path=out, release=release, modules=count, reference_ko=reference)

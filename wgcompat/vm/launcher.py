@@ -295,9 +295,14 @@ class GuestVM:
                             f"see {self.log_dir}")
         return r.output
 
-    def put(self, host: Path, guest: str, timeout: float = 120.0) -> None:
-        """Copy a small host file into the running guest (base64 over the console)."""
-        host = Path(host)
+    def put(self, source: Path | bytes, guest: str, timeout: float = 120.0) -> None:
+        """Write a small host file, or ``bytes``, to ``guest`` in the running guest (base64 over
+        the console); a file keeps its mode. Before boot, files go in the image instead
+        (start_guest's ``put``)."""
+        if isinstance(source, bytes):
+            self._require().put_bytes(source, guest, timeout=timeout)
+            return
+        host = Path(source)
         if not host.is_file():
             raise UserError(f"{host} is not a file", "name an existing file (folders go in start_guest(put=...))")
         self._require().put_bytes(host.read_bytes(), guest, host.stat().st_mode & 0o777, timeout=timeout)
