@@ -7,8 +7,8 @@
 # pytest hooks (pytest_*), pytest fixtures and invoke tasks need no entry: pyproject.toml's
 # [tool.vulture] ignores those as a class, and the test checks that every fixture is requested.
 
-# pexpect.spawn reads it: where the child's output is copied (wgcompat/guest/vm.py sets the
-# shell log, wgcompat/guest/console.py unsets it before handing the console to the user)
+# pexpect.spawn reads it: where the child's output is copied (wgcompat/vm/launcher.py sets the
+# shell log, wgcompat/vm/console.py unsets it before handing the console to the user)
 _.logfile_read
 
 # keys of results.json (the StoredProbe/StoredResults TypedDicts of wgcompat/compat/generator.py):
@@ -20,7 +20,7 @@ probe_seconds
 # tests/compat/test_cache.py
 cache_entry
 
-# wgcompat/guest/klog.py: the report kinds find_reports() knows; tests/guest/test_klog.py
+# wgcompat/vm/klog.py: the report kinds find_reports() knows; tests/vm/test_klog.py
 # checks that each one has a sample kernel log
 KINDS
 
@@ -30,8 +30,8 @@ KINDS
 rx_dropped
 _.raw
 
-# wgcompat/guest/initramfs.py BaseImage.debs: the .deb files that went into the image, read by
-# tests/guest/test_initramfs.py to check the dependency closure
+# wgcompat/image/base.py BaseImage.debs: the .deb files that went into the image, read by
+# tests/image/test_base.py to check the dependency closure
 _.debs
 
 # vmtests/lib/guest_wgnl.py: the attribute numbers of include/uapi/linux/wireguard.h are unpacked

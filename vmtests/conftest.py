@@ -153,7 +153,7 @@ class SharedGuest:
                 context.__exit__(type(broken), broken, broken.__traceback__)
 
     def run(self, *args, **kwargs):
-        from wgcompat.guest.console import CommandTimeout, ConsoleBroken, GuestDied
+        from wgcompat.vm.console import CommandTimeout, ConsoleBroken, GuestDied
 
         fatal = (CommandTimeout, GuestDied, ConsoleBroken)
         guest = self._current()
@@ -178,7 +178,7 @@ class SharedGuest:
 
 @pytest.fixture(scope="session")
 def vm(kernel_build, module_build, console_logs) -> Iterator[SharedGuest]:
-    from wgcompat.session import start_guest
+    from wgcompat.run.guests import start_guest
 
     shared = SharedGuest(lambda n: leak_checked(start_guest(kernel_build, module_build, [],
                                                             _log_dir(console_logs, f"shared-vm-{n}"))))
@@ -190,7 +190,7 @@ def vm(kernel_build, module_build, console_logs) -> Iterator[SharedGuest]:
 
 @pytest.fixture
 def fresh_vm(request: pytest.FixtureRequest, kernel_build, module_build, console_logs) -> Iterator[object]:
-    from wgcompat.session import start_guest
+    from wgcompat.run.guests import start_guest
 
     with leak_checked(start_guest(kernel_build, module_build, [], _log_dir(console_logs, request.node.name))) as guest:
         yield guest
@@ -198,7 +198,7 @@ def fresh_vm(request: pytest.FixtureRequest, kernel_build, module_build, console
 
 @pytest.fixture(scope="session")
 def bare_vm(kernel_build, console_logs) -> Iterator[object]:
-    from wgcompat.session import start_guest
+    from wgcompat.run.guests import start_guest
 
     with leak_checked(start_guest(kernel_build, None, [], _log_dir(console_logs, "bare-vm"))) as guest:
         yield guest

@@ -5,5 +5,7 @@ typed requests flow fetch -> configure -> build -> boot -> test -> report.
 
   wgcompat.kernel   versions, providers (Debian, kernel.org, local), kconfig, kernel build
   wgcompat.compat   compat.h generator (probes under compat/ at the repository root)
-  wgcompat.guest    initramfs, QEMU launcher, serial console protocol, kernel-log watcher
+  wgcompat.image    the guest's image: Debian packages, rootfs staging, cpio, per-boot overlay
+  wgcompat.vm       QEMU argv, the launcher (builds nothing), serial console protocol, kernel-log watcher
+  wgcompat.run      a run planned once; its guests (image, then boot) for the sessions and suites
 """

@@ -13,42 +13,28 @@ from pathlib import Path
 
 from wgcompat import paths
 from wgcompat.errors import UserError
+from wgcompat.image.overlay import Put, checked_put
 from wgcompat.kernel.build import KernelBuild
 from wgcompat.kernel.select import KernelSelection, resolve_kernel
-from wgcompat.module_build import ModuleBuild
 from wgcompat.progress import say
+from wgcompat.run.guests import bootable, start_guest
 from wgcompat.run.plan import FILE_NAME, PlannedRun, RunRequest, plan_run
+from wgcompat.vm.shell import guest_line, redirected
 
 
-def parse_put(spec: str) -> tuple[Path, str]:
+def parse_put(spec: str) -> Put:
+    """``--put HOST:GUEST``: a file or folder for the guest's image (checked as start_guest's put is)."""
     host, sep, guest = spec.partition(":")
     if not sep or not host or not guest.startswith("/"):
         raise UserError(f"--put {spec!r} is not HOST:GUEST", "write --put ./file:/root/file (the guest path is absolute)")
-    path = Path(host).expanduser()
-    if not path.exists():
-        raise UserError(f"--put {spec!r}: {path} does not exist", "name an existing file or folder on the host")
-    return path, guest
-
-
-def bootable(kb: KernelBuild) -> Path:
-    if kb.image is None or not kb.image.is_file():
-        raise UserError(f"{kb.build_dir} has no kernel image to boot (headers or an unbuilt tree)",
-                        "use --kernel VERSION or --kernel-src PATH so wgcompat builds a bootable kernel")
-    return kb.image
+    try:
+        return checked_put(Path(host).expanduser(), guest)
+    except UserError as exc:
+        raise UserError(f"--put {spec!r}: {exc.cause}", exc.fix) from None
 
 
 def console_log_dir(kb: KernelBuild, what: str) -> Path:
     return paths.logs_dir() / f"{what}-{kb.build_dir.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-
-
-def start_guest(kb: KernelBuild, module: ModuleBuild | None, put: list[tuple[Path, str]], log_dir: Path,
-                cmdline_extra: str = ""):
-    """The one place the harness starts a guest (a GuestVM context manager)."""
-    from wgcompat.guest.vm import GuestVM
-
-    return GuestVM(kernel_image=bootable(kb), modules_root=kb.modules_root,
-                   wireguard_ko=module.ko if module else None, put=put, log_dir=log_dir,
-                   cmdline_extra=cmdline_extra)
 
 
 def boot_session(sel: KernelSelection, crypto: str, debug_module: bool, command: str | None, put: list[str],
@@ -78,14 +64,21 @@ def boot_session(sel: KernelSelection, crypto: str, debug_module: bool, command:
         return result.status
 
 
+KEY = "/tmp/k"
 # (what, command, text its output must contain)
 SMOKE_STEPS = (
-    ("load the module", "modprobe wireguard && cat /sys/module/wireguard/version", ""),
-    ("create an interface", "ip link add wg0 type wireguard && ip -d link show wg0", "wireguard"),
-    ("configure it with wg", "umask 077 && wg genkey > /tmp/k && wg set wg0 private-key /tmp/k listen-port 51820 "
-                             "&& wg show wg0 listen-port && test \"$(wg show wg0 public-key)\" = \"$(wg pubkey < /tmp/k)\" "
-                             "&& echo public-key-matches", "51820\npublic-key-matches"),
-    ("delete it and unload", "ip link del wg0 && rmmod wireguard && ! test -d /sys/module/wireguard && echo unloaded",
+    ("load the module", guest_line(["modprobe", "wireguard"], ["cat", "/sys/module/wireguard/version"]), ""),
+    ("create an interface", guest_line(["ip", "link", "add", "wg0", "type", "wireguard"],
+                                       ["ip", "-d", "link", "show", "wg0"]), "wireguard"),
+    ("configure it with wg", guest_line(["umask", "077"], redirected(["wg", "genkey"], stdout=KEY),
+                                        ["wg", "set", "wg0", "private-key", KEY, "listen-port", "51820"],
+                                        ["wg", "show", "wg0", "listen-port"],
+                                        redirected(["wg", "show", "wg0", "public-key"], stdout="/tmp/shown"),
+                                        redirected(["wg", "pubkey"], stdin=KEY, stdout="/tmp/derived"),
+                                        ["cmp", "/tmp/shown", "/tmp/derived"], ["echo", "public-key-matches"]),
+     "51820\npublic-key-matches"),
+    ("delete it and unload", guest_line(["ip", "link", "del", "wg0"], ["rmmod", "wireguard"],
+                                        ["test", "!", "-d", "/sys/module/wireguard"], ["echo", "unloaded"]),
      "unloaded"),
 )
 

@@ -28,7 +28,7 @@ import pytest
 
 from wgcompat.kernel.build import cc_args
 from wgcompat.module_build import MODULE_SRC, generate_compat, split_warnings
-from wgcompat.session import start_guest
+from wgcompat.run.guests import start_guest
 
 SGCHECK = Path(__file__).with_name("sgcheck.c")
 KO = "/root/wgc_sgcheck.ko"

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from wgcompat.guest.console import BootHang, BootPanic, CommandTimeout
-from wgcompat.guest.vm import KernelSplat
-from wgcompat.session import start_guest
+from wgcompat.image.initrd import boot_image
+from wgcompat.run.guests import image_request, start_guest
+from wgcompat.vm.console import BootHang, BootPanic, CommandTimeout
+from wgcompat.vm.launcher import GuestVM, KernelSplat
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -88,13 +89,12 @@ def test_guest_panic_on_boot_is_reported_with_the_console_tail(kernel_build, con
 @pytest.mark.destructive
 def test_guest_hang_on_boot_is_reported_as_a_hang(kernel_build, console_logs):
     # PID 1 sleeps instead of starting the shell: the ready marker never comes.
-    from wgcompat.guest.vm import GuestVM
-
-    vm = GuestVM(kernel_image=kernel_build.image, log_dir=console_logs / "hang",
-                 cmdline_extra="rdinit=/bin/sleep -- 3600", boot_timeout=20)
-    with pytest.raises(BootHang) as err:
-        with vm:
-            pass
+    with boot_image(image_request(kernel_build, None)) as image:
+        vm = GuestVM(kernel_build.image, image, log_dir=console_logs / "hang",
+                     cmdline_extra="rdinit=/bin/sleep -- 3600", boot_timeout=20)
+        with pytest.raises(BootHang) as err:
+            with vm:
+                pass
     assert "hung" in str(err.value).lower() or "no ready" in str(err.value).lower()
 
 
@@ -107,9 +107,12 @@ def test_interactive_shell_has_job_control_and_ends_when_it_exits(kernel_build, 
     script = tmp_path / "interact.py"
     script.write_text(textwrap.dedent(f"""
         from pathlib import Path
-        from wgcompat.guest.vm import GuestVM
-        with GuestVM(Path({str(kernel_build.image)!r}), log_dir=Path({str(console_logs / 'interact')!r})) as vm:
-            vm.interact()
+        from wgcompat.image.initrd import boot_image
+        from wgcompat.image.overlay import OverlayRequest
+        from wgcompat.vm.launcher import GuestVM
+        with boot_image(OverlayRequest()) as image:
+            with GuestVM(Path({str(kernel_build.image)!r}), image, log_dir=Path({str(console_logs / 'interact')!r})) as vm:
+                vm.interact()
         print("INTERACT-" + "RETURNED")
     """))
     env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from wgcompat.guest.console import CommandTimeout
+from wgcompat.vm.console import CommandTimeout
 
 
 def test_a_timed_out_command_costs_only_that_command(vm):

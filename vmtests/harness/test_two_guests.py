@@ -12,13 +12,12 @@ import re
 
 import pytest
 
-from wgcompat.guest.vm import wired_vms
+from wgcompat.run.guests import start_wired_guests
 
 
 @pytest.mark.destructive
 def test_wired_guests_reach_each_other_and_nothing_else(kernel_build, console_logs):
-    with wired_vms(kernel_build.image, log_dir=console_logs / "wired-pair",
-                   modules_root=kernel_build.modules_root) as (vm1, vm2):
+    with start_wired_guests(kernel_build, console_logs / "wired-pair") as (vm1, vm2):
         ping = vm1.run("ping -c 3 -W 5 10.77.0.2", timeout=60)
         assert ping.status == 0 and re.search(r"3 packets transmitted, 3 received", ping.output), ping.output
         seen = vm2.run("cat /sys/class/net/eth0/statistics/rx_packets", timeout=30)

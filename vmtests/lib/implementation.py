@@ -54,7 +54,7 @@ def ensure_loaded(vm: Guest, implementation: str) -> None:
         if r.status != 0:
             pytest.fail(f"cannot unload the loaded wireguard ({current}) to load {implementation}: {r.output}",
                         pytrace=False)
-    # the guest's own loader of the kernel's WireGuard (wgcompat/guest/files/wgc-load-reference)
+    # the guest's own loader of the kernel's WireGuard (wgcompat/image/files/wgc-load-reference)
     r = run(vm, "wgc-load-reference" if implementation == "reference" else "modprobe wireguard", timeout=120)
     if r.status != 0 or _loaded_srcversion(vm) != wanted:
         pytest.fail(f"loading the {implementation} wireguard failed: {r.output.strip()}", pytrace=False)

@@ -53,7 +53,7 @@ def wg_vm(request: pytest.FixtureRequest, implementation: str) -> Iterator[Any]:
         if implementation == "ours":
             vm = request.getfixturevalue("vm")  # scanned for leaks when it retires
         else:
-            from wgcompat.session import start_guest
+            from wgcompat.run.guests import start_guest
 
             kernel_build = request.getfixturevalue("kernel_build")
             logs = request.getfixturevalue("console_logs")
@@ -69,7 +69,7 @@ def fresh_wg_vm(request: pytest.FixtureRequest, implementation: str) -> Iterator
         if implementation == "ours":
             vm = request.getfixturevalue("fresh_vm")
         else:
-            from wgcompat.session import start_guest
+            from wgcompat.run.guests import start_guest
 
             kernel_build = request.getfixturevalue("kernel_build")
             logs = request.getfixturevalue("console_logs")

@@ -41,14 +41,10 @@ def ping(vm: Guest, address: str) -> bool:
 @pytest.fixture
 def two_guests(request: pytest.FixtureRequest, implementation: str, kernel_build: Any,
                console_logs: Any) -> Iterator[tuple[Any, Any]]:
-    from wgcompat.guest.vm import wired_vms
-    from wgcompat.session import bootable
+    from wgcompat.run.guests import start_wired_guests
 
-    first: dict[str, object] = {}
-    if implementation == "ours":
-        first["wireguard_ko"] = request.getfixturevalue("module_build").ko
-    with wired_vms(bootable(kernel_build), log_dir=console_logs / "interop-vms",
-                   modules_root=kernel_build.modules_root, first=first) as (vm1, vm2):
+    ours = request.getfixturevalue("module_build") if implementation == "ours" else None
+    with start_wired_guests(kernel_build, console_logs / "interop-vms", first=ours) as (vm1, vm2):
         ensure_loaded(vm1, implementation)
         ensure_loaded(vm2, "reference")
         yield vm1, vm2

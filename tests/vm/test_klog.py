@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wgcompat.guest import klog
+from wgcompat.vm import klog
 
 DATA = Path(__file__).parent / "data"
 

@@ -21,7 +21,7 @@ import signal
 import sys
 from pathlib import Path
 
-SERVER = Path(__file__).resolve().parents[2] / "wgcompat/guest/files/wgc-server"
+SERVER = Path(__file__).resolve().parents[2] / "wgcompat/image/files/wgc-server"
 
 BOOT = "[    0.000000] Linux version 6.1.0-fake (fake@test) #1 SMP\n[    0.500000] Run /init as init process\n"
 PANIC = """[    0.600000] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)

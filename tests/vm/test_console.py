@@ -10,9 +10,9 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from wgcompat.guest.console import (CommandTimeout, Console, ConsoleBroken, ConsoleLog, GuestDied, new_token)
+from wgcompat.vm.console import (CommandTimeout, Console, ConsoleBroken, ConsoleLog, GuestDied, new_token)
 
-SERVER = Path(__file__).resolve().parents[2] / "wgcompat/guest/files/wgc-server"
+SERVER = Path(__file__).resolve().parents[2] / "wgcompat/image/files/wgc-server"
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ The kernel's console is ttyS0, written by QEMU to a file (``ConsoleLog``); the
 command shell is ttyS1, QEMU's stdio, driven here. Kernel messages therefore
 never interleave with command output.
 
-In the guest, ``wgc-server`` (see ``files/wgc-server``) reads one request per
-line. For each command the host picks a random token and sends
+In the guest, ``wgc-server`` (wgcompat/image/files/wgc-server, put into the base
+image) reads one request per line. For each command the host picks a random token and sends
 ``RUN <token> <base64 of the command>``; the guest answers::
 
     \\n<token>-S\\n<output>\\n<token>-E <status>\\n
@@ -27,6 +27,7 @@ command and quoting the console tail; the console is then considered broken
 from __future__ import annotations
 
 import base64
+import posixpath
 import re
 import secrets
 import time
@@ -37,6 +38,7 @@ from pathlib import Path
 import pexpect
 
 from wgcompat.errors import UserError
+from wgcompat.vm.shell import guest_line
 
 READY_PREFIX = "WGCOMPAT-READY-"
 SYNC_PREFIX = "wgcompat-sync "
@@ -190,19 +192,22 @@ class Console:
         return self._request(f"RUN {token} {payload}\n", "", token, shorten(cmd), timeout)
 
     def put_bytes(self, data: bytes, guest_path: str, mode: int = 0o644, timeout: float = 120.0) -> None:
-        """Write ``data`` to ``guest_path`` in the guest (base64 over the console; small files only)."""
+        """Write ``data`` to ``guest_path`` in the guest (base64 over the console; small files only).
+
+        The content goes to ``<path>.wgc-part`` with a PUT request, then is renamed into
+        place, so the file never exists half-written."""
         if len(data) > PUT_LIMIT:
             raise UserError(f"{len(data)} bytes is too much to send over the serial console",
-                            "put big files in the initramfs instead (GuestVM(put=[(host, guest)]) or --put)")
-        quoted = "'" + guest_path.replace("'", "'\\''") + "'"
+                            "put big files in the initramfs instead (start_guest(put=[(host, guest)]) or --put)")
         part = guest_path + ".wgc-part"
-        self._expect_ok(self.run(f"mkdir -p \"$(dirname {quoted})\"", timeout=timeout), guest_path)
+        folder = posixpath.dirname(guest_path) or "."
+        self._expect_ok(self.run(guest_line(["mkdir", "-p", folder]), timeout=timeout), guest_path)
         payload = base64.b64encode(data).decode()
         token = new_token()
         self._request(f"PUT {token} {len(payload)} {base64.b64encode(part.encode()).decode()}\n",
                       payload, token, f"put {guest_path}", timeout)
-        self._expect_ok(self.run(f"chmod {mode:o} {quoted}.wgc-part && mv {quoted}.wgc-part {quoted}",
-                                 timeout=timeout), guest_path)
+        rename = guest_line(["chmod", f"{mode:o}", part], ["mv", part, guest_path])
+        self._expect_ok(self.run(rename, timeout=timeout), guest_path)
 
     @staticmethod
     def _expect_ok(result: CommandResult, guest_path: str) -> None:

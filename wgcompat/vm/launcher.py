@@ -1,6 +1,9 @@
-"""GuestVM: boot a kernel with the harness's initramfs and run commands in it.
+"""GuestVM: boot a kernel with a ready initrd in QEMU and run commands in it. It builds
+nothing: the image (wgcompat.image.initrd.BootImage) is made first, by the caller
+(wgcompat.run.guests.start_guest for a run's kernel and module).
 
-    with GuestVM(kernel_image=bz, modules_root=mr, wireguard_ko=ko, log_dir=d) as vm:
+    with boot_image(OverlayRequest(modules_root=mr, wireguard_ko=ko)) as image, \
+            GuestVM(bz, image, log_dir=d) as vm:
         r = vm.run("modprobe wireguard && wg --version", timeout=60)   # CommandResult(status, output)
 
 ``run`` raises ``KernelSplat`` (quoting the reports) when the kernel log gained
@@ -27,13 +30,10 @@ import dataclasses
 import ctypes
 import json
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TextIO
@@ -42,18 +42,16 @@ import pexpect
 
 from wgcompat import paths
 from wgcompat.errors import UserError
-from wgcompat.guest import klog
-from wgcompat.guest.console import (SYNC_PREFIX, BootFailed, BootHang, BootPanic, CommandResult, CommandTimeout, Console, ConsoleLog,
-                                    GuestDied, GuestError, new_token, shorten, tail_lines)
-from wgcompat.guest.initramfs import BaseImage, OverlayRequest, build_base, build_overlay, concatenate
-from wgcompat.guest.qemu import QEMU, Accel, NetLink, VMSpec, build_argv, qemu_binary, resolve_accel, wired_pair
+from wgcompat.image.initrd import BootImage
+from wgcompat.vm import klog
+from wgcompat.vm.console import (SYNC_PREFIX, BootPanic, CommandResult, CommandTimeout, Console, ConsoleLog, GuestDied,
+                                 GuestError, new_token, shorten, tail_lines)
+from wgcompat.vm.kvm import resolve_accel
+from wgcompat.vm.qemu import QEMU, Accel, NetLink, VMSpec, build_argv, qemu_binary
 
 # kmemleak reports an object only once it is this old at a scan (its MSECS_MIN_AGE, 5 s),
 # plus a margin for the guest's clock granularity.
 KMEMLEAK_MIN_AGE = 5.5
-
-__all__ = ["GuestVM", "KernelSplat", "CommandResult", "wired_vms", "GuestError", "BootFailed", "BootHang",
-           "BootPanic", "CommandTimeout", "GuestDied"]
 
 BOOT_TIMEOUT = {"tcg": 300.0, "kvm": 120.0}
 SYNC_TIMEOUT = 15.0
@@ -78,14 +76,6 @@ def _die_with_parent() -> None:
         pass
 
 
-def _clean_stale_boot_dirs(tmp_root: Path) -> None:
-    """Remove per-boot folders (initrd copies) left by harness processes that were killed."""
-    for d in tmp_root.glob("boot-*"):
-        pid = d.name.split("-")[1]
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
-            shutil.rmtree(d, ignore_errors=True)
-
-
 class KernelSplat(GuestError):
     """The kernel reported an Oops/BUG/WARNING/... while a command ran."""
 
@@ -101,15 +91,15 @@ class KernelSplat(GuestError):
 
 
 class GuestVM:
-    def __init__(self, kernel_image: Path, modules_root: Path | None = None, wireguard_ko: Path | None = None,
-                 put: Sequence[tuple[Path, str]] = (), log_dir: Path | None = None, memory_mb: int = 1024,
+    """One guest: QEMU on ``kernel_image`` and a ready ``image``, a context manager that boots on
+    entry and kills QEMU on exit; ``run``/``check`` commands, ``put`` small files."""
+
+    def __init__(self, kernel_image: Path, image: BootImage, *, log_dir: Path | None = None, memory_mb: int = 1024,
                  cpus: int = 2, cmdline_extra: str = "", accel: Accel = "auto", links: Sequence[NetLink] = (),
-                 hostname: str = "wgcompat", boot_timeout: float | None = None, release: str | None = None,
-                 base: BaseImage | None = None, qemu: str = QEMU, name: str = "vm") -> None:
+                 hostname: str = "wgcompat", boot_timeout: float | None = None, qemu: str = QEMU,
+                 name: str = "vm") -> None:
         self.kernel_image = Path(kernel_image)
-        self.modules_root = modules_root
-        self.wireguard_ko = wireguard_ko
-        self.put_files = list(put)
+        self.image = image
         self.memory_mb = memory_mb
         self.cpus = cpus
         self.cmdline_extra = cmdline_extra
@@ -117,8 +107,6 @@ class GuestVM:
         self.links = tuple(links)
         self.hostname = hostname
         self.boot_timeout = boot_timeout
-        self.release = release
-        self.base = base
         self.qemu = qemu
         self.name = name
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -133,7 +121,6 @@ class GuestVM:
         self.console: Console | None = None
         self._scanned = 0
         self._sync_seen = True
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._shell_log: TextIO | None = None
         self._launched_at = 0.0
         self.token = ""
@@ -158,35 +145,27 @@ class GuestVM:
         self.wait_ready()
 
     def launch(self) -> None:
-        """Build the initrd and start QEMU (does not wait for the guest)."""
+        """Start QEMU on the kernel and the ready image (does not wait for the guest)."""
         if not self.kernel_image.is_file():
             raise UserError(f"kernel image {self.kernel_image} does not exist",
                             "build the kernel first (invoke kernel --kernel VERSION)")
+        if not self.image.initrd.is_file():
+            raise UserError(f"the guest's initrd {self.image.initrd} does not exist",
+                            "boot the guest while its image exists (inside `with boot_image(...)`)")
         qemu = qemu_binary(self.qemu)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.console_log.path.write_bytes(b"")
-        tmp_root = paths.cache_root() / "tmp"
-        tmp_root.mkdir(parents=True, exist_ok=True)
-        _clean_stale_boot_dirs(tmp_root)
-        self._tmp = tempfile.TemporaryDirectory(prefix=f"boot-{os.getpid()}-{self.name}-", dir=tmp_root)
-        tmp = Path(self._tmp.name)
-        t0 = time.monotonic()
-        base = self.base or build_base()
-        overlay = build_overlay(OverlayRequest(out=tmp / "overlay.cpio", release=self.release,
-                                               modules_root=self.modules_root, wireguard_ko=self.wireguard_ko,
-                                               put=self.put_files))
-        initrd = concatenate([base.path, overlay.path], tmp / "initrd.img")
-        prepared = time.monotonic() - t0
         self.accel, self.accel_reason = resolve_accel(self.accel_request, self.kernel_image, qemu=qemu)
         self.token = new_token()
-        spec = VMSpec(kernel=self.kernel_image, initrd=initrd, console_log=self.console_log.path,
+        spec = VMSpec(kernel=self.kernel_image, initrd=self.image.initrd, console_log=self.console_log.path,
                       memory_mb=self.memory_mb, cpus=self.cpus, cmdline_extra=self.cmdline_extra,
-                      accel=self.accel_request, links=self.links, hostname=self.hostname, token=self.token)
+                      links=self.links, hostname=self.hostname, token=self.token)
         argv = build_argv(spec, self.accel, qemu=qemu)  # type: ignore[arg-type]
+        image = self.image
         self._info = {"argv": argv, "accel": self.accel, "accel_reason": self.accel_reason,
-                      "base_image": str(base.path), "overlay_release": overlay.release,
-                      "overlay_modules": overlay.modules, "reference_ko": overlay.reference_ko,
-                      "initrd_bytes": initrd.stat().st_size, "prepare_seconds": round(prepared, 3)}
+                      "base_image": str(image.base), "overlay_release": image.release,
+                      "overlay_modules": image.modules, "reference_ko": image.reference_ko,
+                      "initrd_bytes": image.initrd.stat().st_size, "prepare_seconds": round(image.seconds, 3)}
         self._shell_log = self.shell_log_path.open("w", encoding="utf-8", errors="replace")
         self._launched_at = time.monotonic()
         self.child = pexpect.spawn(argv[0], argv[1:], encoding="utf-8", codec_errors="replace",
@@ -249,9 +228,6 @@ class GuestVM:
         if self._shell_log is not None:
             self._shell_log.close()
             self._shell_log = None
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
 
     @property
     def pid(self) -> int | None:
@@ -319,11 +295,16 @@ class GuestVM:
                             f"see {self.log_dir}")
         return r.output
 
-    def put(self, host: Path, guest: str, timeout: float = 120.0) -> None:
-        """Copy a small host file into the running guest (base64 over the console)."""
-        host = Path(host)
+    def put(self, source: Path | bytes, guest: str, timeout: float = 120.0) -> None:
+        """Write a small host file, or ``bytes``, to ``guest`` in the running guest (base64 over
+        the console); a file keeps its mode. Before boot, files go in the image instead
+        (start_guest's ``put``)."""
+        if isinstance(source, bytes):
+            self._require().put_bytes(source, guest, timeout=timeout)
+            return
+        host = Path(source)
         if not host.is_file():
-            raise UserError(f"{host} is not a file", "name an existing file (folders go in GuestVM(put=...))")
+            raise UserError(f"{host} is not a file", "name an existing file (folders go in start_guest(put=...))")
         self._require().put_bytes(host.read_bytes(), guest, host.stat().st_mode & 0o777, timeout=timeout)
 
     def interact(self) -> None:
@@ -357,31 +338,3 @@ class GuestVM:
     def kernel_log(self) -> str:
         """The kernel console so far (the whole boot)."""
         return self.console_log.read()
-
-
-@contextmanager
-def wired_vms(kernel_image: Path, *, log_dir: Path | None = None, addresses: tuple[str, str] = ("10.77.0.1/24", "10.77.0.2/24"),
-              model: str = "virtio-net-pci", first: dict[str, object] | None = None,
-              second: dict[str, object] | None = None, **common: object) -> Iterator[tuple[GuestVM, GuestVM]]:
-    """Two guests whose eth0 are wired together (UDP sockets on 127.0.0.1), booted in parallel.
-
-    ``common`` goes to both GuestVMs, ``first``/``second`` to one each (e.g. a
-    different ``wireguard_ko``, or ``modules_root`` only). Hostnames are vm1
-    and vm2, logs in ``log_dir/vm1`` and ``log_dir/vm2``.
-    """
-    base_dir = Path(log_dir) if log_dir else paths.logs_dir() / f"pair-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-    link_a, link_b = wired_pair(addresses[0], addresses[1], model=model)
-    if "base" not in common:
-        common["base"] = build_base()
-    with ExitStack() as stack:
-        vms = []
-        for host, link, extra in (("vm1", link_a, first or {}), ("vm2", link_b, second or {})):
-            kwargs: dict[str, object] = {**common, **extra}
-            vm = GuestVM(kernel_image, log_dir=base_dir / host, links=[link], hostname=host, name=host,
-                         **kwargs)  # type: ignore[arg-type]
-            stack.callback(vm.close)
-            vm.launch()
-            vms.append(vm)
-        for vm in vms:
-            vm.wait_ready()
-        yield vms[0], vms[1]

@@ -1,4 +1,4 @@
-"""GuestVM with a fake QEMU (no VM): kernel reports, boot failures, timeouts, teardown."""
+"""GuestVM with a fake QEMU (no VM): kernel reports, boot failures, timeouts, teardown, files."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from wgcompat.errors import UserError
-from wgcompat.guest.console import BootFailed, BootHang, BootPanic, CommandTimeout, ConsoleBroken
-from wgcompat.guest.initramfs import BaseImage
-from wgcompat.guest.vm import GuestVM, KernelSplat, wired_vms
+from wgcompat.image.initrd import BootImage
+from wgcompat.vm.console import BootFailed, BootHang, BootPanic, CommandTimeout, ConsoleBroken
+from wgcompat.vm.launcher import GuestVM, KernelSplat
+from wgcompat.vm.pair import wired_vms
 
 SPLAT = ("printf '%s\\n' '[   12.000000] ------------[ cut here ]------------' "
          "'[   12.000100] WARNING: CPU: 1 PID: 99 at drivers/net/wireguard/peer.c:88 wg_peer_put+0x5a/0x70' "
@@ -24,11 +25,14 @@ SPLAT = ("printf '%s\\n' '[   12.000000] ------------[ cut here ]------------' "
          "'[   12.000400] ---[ end trace 0000000000000000 ]---' >> \"$WGC_KMSG\"")
 
 
+def ready_image(initrd: Path) -> BootImage:
+    initrd.write_bytes(b"\0" * 512)  # the fake QEMU never reads it
+    return BootImage(initrd=initrd, base=initrd, release=None, modules=0, reference_ko=False, seconds=0.0)
+
+
 @pytest.fixture
-def base(tmp_path: Path) -> BaseImage:
-    p = tmp_path / "base.cpio"
-    p.write_bytes(b"\0" * 512)
-    return BaseImage(path=p, debs=(), size=512, cached=True, seconds=0.0)
+def image(tmp_path: Path) -> BootImage:
+    return ready_image(tmp_path / "initrd.img")
 
 
 @pytest.fixture
@@ -38,8 +42,8 @@ def kernel(tmp_path: Path) -> Path:
     return k
 
 
-def vm_for(fake_qemu: Path, kernel: Path, base: BaseImage, tmp_path: Path, mode: str = "ok", **kw: object) -> GuestVM:
-    return GuestVM(kernel, base=base, qemu=str(fake_qemu), accel="tcg", log_dir=tmp_path / "logs",
+def vm_for(fake_qemu: Path, kernel: Path, image: BootImage, tmp_path: Path, mode: str = "ok", **kw: object) -> GuestVM:
+    return GuestVM(kernel, image, qemu=str(fake_qemu), accel="tcg", log_dir=tmp_path / "logs",
                    cmdline_extra=f"fake.mode={mode}", **kw)  # type: ignore[arg-type]
 
 
@@ -57,8 +61,8 @@ def gone(pid: int, timeout: float = 10.0) -> bool:
     return False
 
 
-def test_commands_run_and_logs_are_kept(fake_qemu: Path, kernel: Path, base: BaseImage, tmp_path: Path) -> None:
-    with vm_for(fake_qemu, kernel, base, tmp_path) as vm:
+def test_commands_run_and_logs_are_kept(fake_qemu: Path, kernel: Path, image: BootImage, tmp_path: Path) -> None:
+    with vm_for(fake_qemu, kernel, image, tmp_path) as vm:
         r = vm.run("echo out; exit 4", timeout=30)
         assert (r.status, r.output) == (4, "out\n")
         assert vm.boot_reports == []
@@ -70,8 +74,8 @@ def test_commands_run_and_logs_are_kept(fake_qemu: Path, kernel: Path, base: Bas
 
 
 def test_a_kernel_warning_during_a_command_raises_kernelsplat_quoting_it(fake_qemu: Path, kernel: Path,
-                                                                          base: BaseImage, tmp_path: Path) -> None:
-    with vm_for(fake_qemu, kernel, base, tmp_path) as vm:
+                                                                          image: BootImage, tmp_path: Path) -> None:
+    with vm_for(fake_qemu, kernel, image, tmp_path) as vm:
         assert vm.run("echo before", timeout=30).output == "before\n"
         with pytest.raises(KernelSplat) as err:
             vm.run(SPLAT + "; echo done", timeout=30)
@@ -85,43 +89,43 @@ def test_a_kernel_warning_during_a_command_raises_kernelsplat_quoting_it(fake_qe
 
 
 def test_kernel_like_text_in_command_output_is_not_a_kernel_report(fake_qemu: Path, kernel: Path,
-                                                                    base: BaseImage, tmp_path: Path) -> None:
-    with vm_for(fake_qemu, kernel, base, tmp_path) as vm:
+                                                                    image: BootImage, tmp_path: Path) -> None:
+    with vm_for(fake_qemu, kernel, image, tmp_path) as vm:
         r = vm.run("echo 'WARNING: CPU: 0 PID: 1 at x.c:1'; echo 'Kernel panic - not syncing: no'", timeout=30)
         assert r.status == 0
 
 
-def test_boot_reports_are_kept_but_do_not_fail_commands(fake_qemu: Path, kernel: Path, base: BaseImage,
+def test_boot_reports_are_kept_but_do_not_fail_commands(fake_qemu: Path, kernel: Path, image: BootImage,
                                                          tmp_path: Path) -> None:
-    with vm_for(fake_qemu, kernel, base, tmp_path, mode="bootwarn") as vm:
+    with vm_for(fake_qemu, kernel, image, tmp_path, mode="bootwarn") as vm:
         assert [r.kind for r in vm.boot_reports] == ["WARNING"]
         assert vm.run("true", timeout=30).status == 0
 
 
-def test_a_panic_during_boot_is_reported_as_a_panic(fake_qemu: Path, kernel: Path, base: BaseImage,
+def test_a_panic_during_boot_is_reported_as_a_panic(fake_qemu: Path, kernel: Path, image: BootImage,
                                                      tmp_path: Path) -> None:
     with pytest.raises(BootPanic) as err:
-        with vm_for(fake_qemu, kernel, base, tmp_path, mode="panic", boot_timeout=60):
+        with vm_for(fake_qemu, kernel, image, tmp_path, mode="panic", boot_timeout=60):
             pass
     assert "guest panicked during boot" in str(err.value)
     assert "VFS: Unable to mount root fs" in str(err.value)
 
 
-def test_a_hang_during_boot_is_reported_as_a_hang(fake_qemu: Path, kernel: Path, base: BaseImage,
+def test_a_hang_during_boot_is_reported_as_a_hang(fake_qemu: Path, kernel: Path, image: BootImage,
                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pidfile = tmp_path / "pid"
     monkeypatch.setenv("FAKE_QEMU_PIDFILE", str(pidfile))
     with pytest.raises(BootHang) as err:
-        with vm_for(fake_qemu, kernel, base, tmp_path, mode="hang", boot_timeout=1):
+        with vm_for(fake_qemu, kernel, image, tmp_path, mode="hang", boot_timeout=1):
             pass
     assert "guest hung during boot" in str(err.value)
     assert "Run /init as init process" in err.value.tail
     assert gone(int(pidfile.read_text()))
 
 
-def test_a_command_timeout_names_the_command_and_breaks_the_vm(fake_qemu: Path, kernel: Path, base: BaseImage,
+def test_a_command_timeout_names_the_command_and_breaks_the_vm(fake_qemu: Path, kernel: Path, image: BootImage,
                                                                 tmp_path: Path) -> None:
-    with vm_for(fake_qemu, kernel, base, tmp_path) as vm:
+    with vm_for(fake_qemu, kernel, image, tmp_path) as vm:
         with pytest.raises(CommandTimeout) as err:
             vm.run("sleep 600", timeout=1)
         assert "`sleep 600` did not finish within 1 s" in str(err.value)
@@ -129,22 +133,22 @@ def test_a_command_timeout_names_the_command_and_breaks_the_vm(fake_qemu: Path, 
             vm.run("true", timeout=5)
 
 
-def test_a_panic_during_a_command_is_a_kernelsplat(fake_qemu: Path, kernel: Path, base: BaseImage,
+def test_a_panic_during_a_command_is_a_kernelsplat(fake_qemu: Path, kernel: Path, image: BootImage,
                                                     tmp_path: Path) -> None:
     cmd = ("printf '%s\\n' '[ 9.0] Kernel panic - not syncing: Fatal exception' '[ 9.1] Kernel Offset: disabled'"
            " >> \"$WGC_KMSG\"; kill -9 $PPID")
-    with vm_for(fake_qemu, kernel, base, tmp_path) as vm:
+    with vm_for(fake_qemu, kernel, image, tmp_path) as vm:
         with pytest.raises(KernelSplat) as err:
             vm.run(cmd, timeout=30)
         assert [r.kind for r in err.value.reports] == ["panic"]
 
 
 @pytest.mark.parametrize("how", ["normal", "exception", "keyboardinterrupt"])
-def test_qemu_is_gone_after_the_with_block(fake_qemu: Path, kernel: Path, base: BaseImage, tmp_path: Path,
+def test_qemu_is_gone_after_the_with_block(fake_qemu: Path, kernel: Path, image: BootImage, tmp_path: Path,
                                            how: str) -> None:
     pid = None
     with pytest.raises((RuntimeError, KeyboardInterrupt)) if how != "normal" else _nothing():
-        with vm_for(fake_qemu, kernel, base, tmp_path) as vm:
+        with vm_for(fake_qemu, kernel, image, tmp_path) as vm:
             pid = vm.pid
             assert pid is not None and not gone(pid, timeout=0)
             if how == "exception":
@@ -162,16 +166,16 @@ class _nothing:
         return False
 
 
-def test_no_orphan_qemu_when_the_harness_is_killed(fake_qemu: Path, kernel: Path, base: BaseImage,
+def test_no_orphan_qemu_when_the_harness_is_killed(fake_qemu: Path, kernel: Path, image: BootImage,
                                                    tmp_path: Path) -> None:
     script = tmp_path / "harness.py"
     script.write_text(textwrap.dedent(f"""
         import sys, signal
         from pathlib import Path
-        from wgcompat.guest.initramfs import BaseImage
-        from wgcompat.guest.vm import GuestVM
-        base = BaseImage(path=Path({str(base.path)!r}), debs=(), size=512, cached=True, seconds=0)
-        vm = GuestVM(Path({str(kernel)!r}), base=base, qemu={str(fake_qemu)!r}, accel="tcg",
+        from wgcompat.image.initrd import BootImage
+        from wgcompat.vm.launcher import GuestVM
+        image = BootImage(Path({str(image.initrd)!r}), Path({str(image.base)!r}), None, 0, False, 0.0)
+        vm = GuestVM(Path({str(kernel)!r}), image, qemu={str(fake_qemu)!r}, accel="tcg",
                      log_dir=Path({str(tmp_path / 'orphan')!r}))
         vm.start()
         print(vm.pid, flush=True)
@@ -191,16 +195,17 @@ def test_no_orphan_qemu_when_the_harness_is_killed(fake_qemu: Path, kernel: Path
         proc.wait()
 
 
-def test_missing_kernel_image_is_a_user_error(fake_qemu: Path, base: BaseImage, tmp_path: Path) -> None:
+def test_missing_kernel_image_is_a_user_error(fake_qemu: Path, image: BootImage, tmp_path: Path) -> None:
     with pytest.raises(UserError) as err:
-        with GuestVM(tmp_path / "nope", base=base, qemu=str(fake_qemu), accel="tcg", log_dir=tmp_path):
+        with GuestVM(tmp_path / "nope", image, qemu=str(fake_qemu), accel="tcg", log_dir=tmp_path):
             pass
     assert "does not exist" in err.value.cause
 
 
-def test_two_wired_vms_get_crossed_ports_and_their_own_addresses(fake_qemu: Path, kernel: Path, base: BaseImage,
+def test_two_wired_vms_get_crossed_ports_and_their_own_addresses(fake_qemu: Path, kernel: Path, image: BootImage,
                                                                  tmp_path: Path) -> None:
-    with wired_vms(kernel, log_dir=tmp_path / "pair", base=base, qemu=str(fake_qemu), accel="tcg") as (a, b):
+    images = (image, ready_image(tmp_path / "initrd-2.img"))
+    with wired_vms(kernel, images, log_dir=tmp_path / "pair", qemu=str(fake_qemu), accel="tcg") as (a, b):
         assert a.run("echo a", timeout=30).output == "a\n"
         assert b.run("echo b", timeout=30).output == "b\n"
         pids = (a.pid, b.pid)
@@ -216,30 +221,30 @@ def test_two_wired_vms_get_crossed_ports_and_their_own_addresses(fake_qemu: Path
     assert all(p is not None and gone(p) for p in pids)
 
 
-def test_qemu_failing_to_start_the_kernel_is_a_boot_failure_quoting_qemu(tmp_path: Path, base: BaseImage,
+def test_qemu_failing_to_start_the_kernel_is_a_boot_failure_quoting_qemu(tmp_path: Path, image: BootImage,
                                                                           kernel: Path) -> None:
     exe = tmp_path / "qemu-refuses"
     exe.write_text("#!/bin/sh\necho 'qemu: linux kernel too old to load a ram disk'\nexit 1\n")
     exe.chmod(0o755)
     with pytest.raises(BootFailed) as err:
-        with GuestVM(kernel, base=base, qemu=str(exe), accel="tcg", log_dir=tmp_path / "logs"):
+        with GuestVM(kernel, image, qemu=str(exe), accel="tcg", log_dir=tmp_path / "logs"):
             pass
     assert not isinstance(err.value, BootPanic)
     assert "QEMU exited before the guest's shell was ready" in str(err.value)
     assert "kernel too old to load a ram disk" in err.value.tail
 
 
-def test_interact_hands_the_shell_to_the_user_until_it_exits(fake_qemu: Path, kernel: Path, base: BaseImage,
+def test_interact_hands_the_shell_to_the_user_until_it_exits(fake_qemu: Path, kernel: Path, image: BootImage,
                                                              tmp_path: Path) -> None:
     import pexpect
 
     script = tmp_path / "boot.py"
     script.write_text(textwrap.dedent(f"""
         from pathlib import Path
-        from wgcompat.guest.initramfs import BaseImage
-        from wgcompat.guest.vm import GuestVM
-        base = BaseImage(path=Path({str(base.path)!r}), debs=(), size=512, cached=True, seconds=0)
-        with GuestVM(Path({str(kernel)!r}), base=base, qemu={str(fake_qemu)!r}, accel="tcg",
+        from wgcompat.image.initrd import BootImage
+        from wgcompat.vm.launcher import GuestVM
+        image = BootImage(Path({str(image.initrd)!r}), Path({str(image.base)!r}), None, 0, False, 0.0)
+        with GuestVM(Path({str(kernel)!r}), image, qemu={str(fake_qemu)!r}, accel="tcg",
                      log_dir=Path({str(tmp_path / 'interact')!r})) as vm:
             vm.interact()
         print("INTERACT-" + "RETURNED")
@@ -259,26 +264,31 @@ def test_interact_hands_the_shell_to_the_user_until_it_exits(fake_qemu: Path, ke
     assert user.exitstatus == 0
 
 
-def test_boot_folders_of_killed_harnesses_are_removed(fake_qemu: Path, kernel: Path, base: BaseImage,
-                                                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    stale = tmp_path / "wgcompat-cache/tmp/boot-999999999-vm-abc"
-    stale.mkdir(parents=True)
-    (stale / "initrd.img").write_bytes(b"left by a killed run")
-    with vm_for(fake_qemu, kernel, base, tmp_path) as vm:
-        assert vm.run("true", timeout=30).status == 0
-        assert not stale.exists()
-    assert list((tmp_path / "wgcompat-cache/tmp").iterdir()) == []
-
-
-
-
-def test_commands_still_work_when_the_console_hides_the_sync_lines(fake_qemu: Path, kernel: Path, base: BaseImage,
+def test_commands_still_work_when_the_console_hides_the_sync_lines(fake_qemu: Path, kernel: Path, image: BootImage,
                                                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from wgcompat.guest import vm as vm_module
+    from wgcompat.vm import launcher
 
-    monkeypatch.setattr(vm_module, "SYNC_TIMEOUT", 1.0)
-    with vm_for(fake_qemu, kernel, base, tmp_path, mode="nosync") as vm:
+    monkeypatch.setattr(launcher, "SYNC_TIMEOUT", 1.0)
+    with vm_for(fake_qemu, kernel, image, tmp_path, mode="nosync") as vm:
         for _ in range(3):
             assert vm.run("echo ok", timeout=30).output == "ok\n"
     info = json.loads((tmp_path / "logs/boot.json").read_text())
     assert info["sync_lines"].startswith("missing")
+
+
+def test_put_writes_a_file_or_bytes_into_the_running_guest(fake_qemu: Path, kernel: Path, image: BootImage,
+                                                           tmp_path: Path) -> None:
+    # the fake guest's filesystem is the host's: what the guest writes shows up here
+    script = tmp_path / "tool.sh"
+    script.write_text("#!/bin/sh\necho tool\n")
+    script.chmod(0o750)
+    target = tmp_path / "in guest" / "it's here"
+    with vm_for(fake_qemu, kernel, image, tmp_path) as vm:
+        vm.put(script, str(target / "tool.sh"))
+        vm.put(b"raw \x00 bytes", str(target / "data"))
+        with pytest.raises(UserError):
+            vm.put(tmp_path, str(target / "folder"))
+    assert (target / "tool.sh").read_text() == "#!/bin/sh\necho tool\n"
+    assert (target / "tool.sh").stat().st_mode & 0o777 == 0o750
+    assert (target / "data").read_bytes() == b"raw \x00 bytes"
+    assert not list(target.glob("*.wgc-part"))
