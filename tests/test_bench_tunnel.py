@@ -86,3 +86,14 @@ def test_rates_ratio_against_the_in_tree_module():
     assert [(impl, mean, ratio) for impl, _, mean, ratio in rows] == [("ours", 120.0, "1.20"),
                                                                       ("reference", 100.0, "1.00")]
     assert ratio_rows([("ours", 5.0)]) == [("ours", "5", 5.0, "-")]
+
+
+def test_guest_scripts_get_their_arguments_as_quoted_words():
+    import shlex
+
+    from wgcompat.bench.tunnel import script_command
+
+    assert script_command("/root/tunnel.sh", "ours", 10, "tcp") == "bash /root/tunnel.sh ours 10 tcp"
+    line = script_command("/root/setconf.sh", "a b;c", 3)
+    assert line == "bash /root/setconf.sh 'a b;c' 3"
+    assert shlex.split(line) == ["bash", "/root/setconf.sh", "a b;c", "3"]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from vmtests.lib.topology import Guest, run
+from vmtests.lib.topology import Guest, cmd, redirect, run
 
 IMPLEMENTATIONS = ("ours", "reference")
 REFERENCE_KO = "/lib/modules/reference/wireguard.ko"
@@ -29,7 +29,7 @@ def _wanted_srcversion(vm: Guest, implementation: str) -> str:
     if key in _wanted:
         return _wanted[key]
     if implementation == "reference":
-        if not run(vm, f"test -f {REFERENCE_KO}").ok:
+        if not run(vm, cmd("test", "-f", REFERENCE_KO)).ok:
             pytest.skip(f"this kernel has no in-tree WireGuard to use as the reference ({REFERENCE_KO} is absent)")
         path = REFERENCE_KO
     else:
@@ -38,7 +38,7 @@ def _wanted_srcversion(vm: Guest, implementation: str) -> str:
         if r.status != 0 or "/updates/" not in path:
             pytest.fail(f"our wireguard.ko is not installed in the guest (modinfo -n wireguard: {path!r})",
                         pytrace=False)
-    _wanted[key] = run(vm, f"modinfo -F srcversion {path}", timeout=30).output.strip()
+    _wanted[key] = run(vm, cmd("modinfo", "-F", "srcversion", path), timeout=30).output.strip()
     return _wanted[key]
 
 
@@ -70,7 +70,7 @@ def require_debug_parameter(vm: Guest, implementation: str, name: str, what: str
     path = f"{DEBUG_PARAMETERS}/{name}"
     if implementation == "reference":
         pytest.skip(f"the reference WireGuard has no {what} ({name}); ours only")
-    if not run(vm, f"test -e {path}").ok:
+    if not run(vm, cmd("test", "-e", path)).ok:
         pytest.skip(f"our module was built without its debug parameters ({path} is absent: not WG_DEBUG=1)")
     return path
 
@@ -81,8 +81,8 @@ def debug_parameter(vm: Guest, implementation: str, name: str, value: int, norma
     """Our WG_DEBUG build's parameter ``name`` set to ``value`` for the body, back to ``normal``
     after it (see require_debug_parameter for when the test is skipped instead)."""
     path = require_debug_parameter(vm, implementation, name, what)
-    run(vm, f"echo {int(value)} > {path}", timeout=30)
+    run(vm, redirect(cmd("echo", int(value)), stdout=path), timeout=30)
     try:
         yield value
     finally:
-        run(vm, f"echo {int(normal)} > {path}", timeout=30)
+        run(vm, redirect(cmd("echo", int(normal)), stdout=path), timeout=30)

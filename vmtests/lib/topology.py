@@ -14,6 +14,11 @@ processes left inside them) when it closes, whether the test passed or not::
 Everything runs through ``vm.run(cmd, timeout) -> (status, output)`` (bash in
 the guest, stdout and stderr merged). Helpers parse what ``wg`` and ``ip``
 print into Python values so the tests compare numbers, not strings.
+
+The commands this module composes are argument lists joined with shell quoting
+(``cmd``, ``chain``), so a name, address, path or key is always one word however
+it is spelt. What a test writes itself (``Netns.sh``/``run``/``spawn``, the
+arguments of ``WgInterface.wg``/``set``) is shell text and passed on as written.
 """
 
 from __future__ import annotations
@@ -73,6 +78,43 @@ def sh(vm: Guest, cmd: str, timeout: float = 60.0) -> str:
     if r.status != 0:
         raise GuestCommandError(cmd, r.status, r.output)
     return r.output
+
+
+class ShellText(str):
+    """Shell syntax ``cmd`` passes through unquoted. Only ``key_input`` makes one."""
+
+
+def cmd(*argv: object) -> str:
+    """One command line from its arguments, each quoted as one shell word (``shlex.quote``
+    of ``str(arg)``), except a ``ShellText``, which is shell syntax and stays as it is."""
+    return " ".join(a if isinstance(a, ShellText) else shlex.quote(str(a)) for a in argv)
+
+
+def chain(*cmds: str) -> str:
+    """Commands run one after another as long as each succeeds (``a && b && c``)."""
+    return " && ".join(cmds)
+
+
+def in_turn(*cmds: str) -> str:
+    """Commands run one after another whatever each returns (``a; b; c``: the last one's status counts)."""
+    return "; ".join(cmds)
+
+
+def key_input(key: str) -> ShellText:
+    """A file name for ``wg``'s key options holding ``key``: ``<(printf '%s\\n' KEY)``, bash process
+    substitution with the key quoted. wg reads keys only from files; this hands it one without
+    writing the key to disk or spending a round trip on a file, so a whole interface (or a
+    whole ``two_peers``) is still configured in one command."""
+    return ShellText(f"<(printf '%s\\n' {shlex.quote(key)})")
+
+
+def redirect(command: str, *, stdin: str | None = None, stdout: str | None = None, append: bool = False) -> str:
+    """``command < STDIN > STDOUT`` (``>>`` with ``append``), the file names quoted."""
+    if stdin is not None:
+        command += f" < {shlex.quote(stdin)}"
+    if stdout is not None:
+        command += f" {'>>' if append else '>'} {shlex.quote(stdout)}"
+    return command
 
 
 def wait_until(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.2) -> T:
@@ -205,6 +247,12 @@ def parse_ping(output: str) -> PingResult:
 _ids = itertools.count(1)
 
 
+def ip_addr_add(cidr: str, dev: str, netns: str | None = None) -> str:
+    """``ip [-n NETNS] addr add CIDR dev DEV``, ``nodad`` for IPv6 (usable at once, no duplicate detection)."""
+    return cmd("ip", *(["-n", netns] if netns else []), "addr", "add", cidr, "dev", dev,
+               *(["nodad"] if ":" in cidr else []))
+
+
 class Netns:
     """A network namespace in the guest, with lo up."""
 
@@ -215,21 +263,24 @@ class Netns:
     def __repr__(self) -> str:
         return f"Netns({self.name})"
 
-    def wrap(self, cmd: str) -> str:
-        return f"ip netns exec {self.name} bash -c {shlex.quote(cmd)}"
+    def wrap(self, command: str) -> str:
+        """``command`` (shell text) run by bash in this namespace."""
+        return cmd("ip", "netns", "exec", self.name, "bash", "-c", command)
 
-    def run(self, cmd: str, timeout: float = 60.0) -> Result:
-        return run(self.topo.vm, self.wrap(cmd), timeout)
+    def run(self, command: str, timeout: float = 60.0) -> Result:
+        return run(self.topo.vm, self.wrap(command), timeout)
 
-    def sh(self, cmd: str, timeout: float = 60.0) -> str:
-        return sh(self.topo.vm, self.wrap(cmd), timeout)
+    def sh(self, command: str, timeout: float = 60.0) -> str:
+        return sh(self.topo.vm, self.wrap(command), timeout)
 
     def ping(self, address: str, count: int = 1, interval: float = 0.2, size: int | None = None,
              wait: float = 2.0, extra: str = "") -> PingResult:
-        """Ping and report what came back (never raises on loss)."""
-        size_opt = f" -s {size}" if size is not None else ""
-        cmd = f"ping -n -q -c {count} -i {interval:g} -W {wait:g}{size_opt} {extra} {address}"
-        r = self.run(cmd, timeout=30 + count * (interval + wait))
+        """Ping and report what came back (never raises on loss). ``extra``: more ping options,
+        as shell words (``"-I wg0"``, ``"-M do"``)."""
+        argv = ["ping", "-n", "-q", "-c", count, "-i", f"{interval:g}", "-W", f"{wait:g}"]
+        if size is not None:
+            argv += ["-s", size]
+        r = self.run(cmd(*argv, *shlex.split(extra), address), timeout=30 + count * (interval + wait))
         return parse_ping(r.output)
 
     def ping_ok(self, address: str, **kw: Any) -> PingResult:
@@ -247,31 +298,35 @@ class Netns:
 
     def iptables_count(self, chain: str, comment: str) -> int:
         """Packets counted by the iptables rule of ``chain`` (filter table) with this comment."""
-        for line in self.sh(shlex.join(["iptables", "-w", "-L", chain, "-n", "-v", "-x"])).splitlines():
+        for line in self.sh(cmd("iptables", "-w", "-L", chain, "-n", "-v", "-x")).splitlines():
             if f"/* {comment} */" in line:
                 return int(line.split()[0])
         raise AssertionError(f"no iptables rule {comment!r} in {chain} of {self}")
 
     def counters(self, dev: str) -> Counters:
-        return parse_counters(self.sh(f"grep -H . /sys/class/net/{dev}/statistics/*"))
+        # the one glob: every file of the folder (the folder's name quoted, the `/*` not)
+        return parse_counters(self.sh(cmd("grep", "-H", ".", f"/sys/class/net/{dev}/statistics") + "/*"))
 
     def link_exists(self, dev: str) -> bool:
-        return self.run(f"test -e /sys/class/net/{dev}").ok
+        return self.run(cmd("test", "-e", f"/sys/class/net/{dev}")).ok
 
     def addr(self, dev: str, *cidrs: str) -> None:
-        self.sh("; ".join(f"ip addr add {c} dev {dev}" + (" nodad" if ":" in c else "") for c in cidrs)
-                + f"; ip link set {dev} up")
+        self.sh(in_turn(*(ip_addr_add(c, dev) for c in cidrs), cmd("ip", "link", "set", dev, "up")))
 
     def route(self, spec: str) -> None:
-        self.sh(f"ip {'-6 ' if ':' in spec.split()[0] else ''}route add {spec}")
+        """``ip route add SPEC`` (``-6`` for an IPv6 destination); ``spec``: shell words (``"default via 10.0.0.1"``)."""
+        words = shlex.split(spec)
+        self.sh(cmd("ip", *(["-6"] if ":" in words[0] else []), "route", "add", *words))
 
     def sysctl(self, **values: str | int) -> None:
-        self.sh("; ".join(f"sysctl -qw {k.replace('__', '.')}={v}" for k, v in values.items()))
+        """``sysctl -w`` each ``net__ipv4__ip_forward=1`` (``__`` for the dots)."""
+        self.sh(in_turn(*(cmd("sysctl", "-qw", f"{k.replace('__', '.')}={v}") for k, v in values.items())))
 
-    def spawn(self, cmd: str, log: str | None = None) -> int:
-        """Start ``cmd`` in the background in this namespace; returns its pid. Killed when the topology closes."""
-        log = log or "/dev/null"
-        out = self.sh(f"setsid {cmd} >{log} 2>&1 </dev/null & echo $!")
+    def spawn(self, command: str, log: str | None = None) -> int:
+        """Start ``command`` (shell text) in the background in this namespace, its output to ``log``;
+        returns its pid. Killed when the topology closes."""
+        # the one background job: setsid so it leaves the shell's session, `$!` its pid
+        out = self.sh(f"setsid {command} >{shlex.quote(log or '/dev/null')} 2>&1 </dev/null & echo $!")
         pid = int(out.strip().splitlines()[-1])
         self.topo.pids.append(pid)
         return pid
@@ -302,50 +357,56 @@ class WgInterface:
         return self.keys.public
 
     def wg(self, args: str, timeout: float = 60.0) -> str:
+        """``wg ARGS`` in this interface's namespace; ``args``: shell text, as the test wrote it."""
         return self.ns.sh(f"wg {args}", timeout)
 
     def try_wg(self, args: str, timeout: float = 60.0) -> Result:
         return self.ns.run(f"wg {args}", timeout)
 
     def set(self, args: str) -> None:
-        self.wg(f"set {self.name} {args}")
+        """``wg set <this interface> ARGS``; ``args``: shell text (``"peer KEY allowed-ips ''"``)."""
+        self.wg(f"{cmd('set', self.name)} {args}")
+
+    def _wg(self, *argv: object) -> str:
+        """``wg`` with these arguments (quoted) in this interface's namespace."""
+        return self.ns.sh(cmd("wg", *argv))
 
     def set_private_key(self, keys: Keypair) -> None:
-        self.ns.sh(f"wg set {self.name} private-key <(printf '%s\\n' {shlex.quote(keys.private)})")
+        self._wg("set", self.name, "private-key", key_input(keys.private))
         self.keys = keys
 
     def create_command(self, addresses: Iterable[str] = (), up: bool = True) -> str:
         """The guest command that creates this interface in its home netns and moves it to its netns."""
         home, ns, name = self.created_in, self.ns, self.name
-        steps = [f"ip -n {home.name} link add {name} type wireguard"]
+        steps = [cmd("ip", "-n", home.name, "link", "add", name, "type", "wireguard")]
         if home is not ns:
-            steps.append(f"ip -n {home.name} link set {name} netns {ns.name}")
-        wg_args = []
+            steps.append(cmd("ip", "-n", home.name, "link", "set", name, "netns", ns.name))
+        wg_args: list[object] = []
         if self.keys:
-            wg_args.append(f"private-key <(printf '%s\\n' {shlex.quote(self.keys.private)})")
+            wg_args += ["private-key", key_input(self.keys.private)]
         if self.listen_port is not None:
-            wg_args.append(f"listen-port {self.listen_port}")
+            wg_args += ["listen-port", self.listen_port]
         if wg_args:
-            steps.append(ns.wrap(f"wg set {name} " + " ".join(wg_args)))
-        for cidr in addresses:
-            steps.append(f"ip -n {ns.name} addr add {cidr} dev {name}" + (" nodad" if ":" in cidr else ""))
+            steps.append(ns.wrap(cmd("wg", "set", name, *wg_args)))
+        steps += [ip_addr_add(cidr, name, netns=ns.name) for cidr in addresses]
         if up:
-            steps.append(f"ip -n {ns.name} link set {name} up")
-        return " && ".join(steps)
+            steps.append(cmd("ip", "-n", ns.name, "link", "set", name, "up"))
+        return chain(*steps)
 
     def add_peer_command(self, peer: WgInterface | str, allowed_ips: Sequence[str] = (), endpoint: str | None = None,
                          preshared_key: str | None = None, persistent_keepalive: int | None = None) -> str:
+        """The guest command ``add_peer`` runs (for ``two_peers`` and tests that batch several)."""
         pub = peer if isinstance(peer, str) else peer.public_key
-        args = [f"peer {pub}"]
+        args: list[object] = ["peer", pub]
         if allowed_ips:
-            args.append("allowed-ips " + ",".join(allowed_ips))
+            args += ["allowed-ips", ",".join(allowed_ips)]
         if endpoint:
-            args.append(f"endpoint {endpoint}")
+            args += ["endpoint", endpoint]
         if preshared_key:
-            args.append(f"preshared-key <(printf '%s\\n' {shlex.quote(preshared_key)})")
+            args += ["preshared-key", key_input(preshared_key)]
         if persistent_keepalive is not None:
-            args.append(f"persistent-keepalive {persistent_keepalive}")
-        return self.ns.wrap(f"wg set {self.name} " + " ".join(args))
+            args += ["persistent-keepalive", persistent_keepalive]
+        return self.ns.wrap(cmd("wg", "set", self.name, *args))
 
     def add_peer(self, peer: WgInterface | str, allowed_ips: Sequence[str] = (), endpoint: str | None = None,
                  preshared_key: str | None = None, persistent_keepalive: int | None = None) -> str:
@@ -355,10 +416,10 @@ class WgInterface:
 
     def remove_peer(self, peer: WgInterface | str) -> None:
         pub = peer if isinstance(peer, str) else peer.public_key
-        self.set(f"peer {pub} remove")
+        self._wg("set", self.name, "peer", pub, "remove")
 
     def show(self) -> DeviceState:
-        return parse_dump(self.wg(f"show {self.name} dump"))
+        return parse_dump(self._wg("show", self.name, "dump"))
 
     def peer(self, peer: WgInterface | str) -> PeerState:
         pub = peer if isinstance(peer, str) else peer.public_key
@@ -368,12 +429,12 @@ class WgInterface:
         return state.peers[pub]
 
     def latest_handshakes(self) -> dict[str, int]:
-        return parse_key_values(self.wg(f"show {self.name} latest-handshakes"))
+        return parse_key_values(self._wg("show", self.name, "latest-handshakes"))
 
     def transfer(self) -> dict[str, tuple[int, int]]:
         """{public key: (rx bytes, tx bytes)} from ``wg show transfer``."""
         out: dict[str, tuple[int, int]] = {}
-        for ln in self.wg(f"show {self.name} transfer").splitlines():
+        for ln in self._wg("show", self.name, "transfer").splitlines():
             f = ln.split()
             if len(f) == 3:
                 out[f[0]] = (int(f[1]), int(f[2]))
@@ -381,7 +442,7 @@ class WgInterface:
 
     def endpoints(self) -> dict[str, str | None]:
         out: dict[str, str | None] = {}
-        for ln in self.wg(f"show {self.name} endpoints").splitlines():
+        for ln in self._wg("show", self.name, "endpoints").splitlines():
             f = ln.split()
             if len(f) == 2:
                 out[f[0]] = _none(f[1])
@@ -407,7 +468,7 @@ class Topology:
         self.pids: list[int] = []
         self.cleanups: list[str] = []   # extra guest commands for close(), run first
         self.workdir = f"/tmp/wgt-{self.prefix}"
-        sh(vm, f"mkdir -p {self.workdir}")
+        sh(vm, cmd("mkdir", "-p", self.workdir))
 
     def __enter__(self) -> Topology:
         return self
@@ -421,7 +482,8 @@ class Topology:
     def netnses(self, *names: str) -> list[Netns]:
         """Create namespaces (lo up) in one round trip."""
         made = [Netns(self, f"{self.prefix}-{n}") for n in names]
-        sh(self.vm, " && ".join(f"ip netns add {ns.name} && ip -n {ns.name} link set lo up" for ns in made))
+        sh(self.vm, chain(*(step for ns in made for step in (cmd("ip", "netns", "add", ns.name),
+                                                            cmd("ip", "-n", ns.name, "link", "set", "lo", "up")))))
         self.namespaces.extend(made)
         return made
 
@@ -430,7 +492,8 @@ class Topology:
 
     def genkeys(self, n: int) -> list[Keypair]:
         """``n`` key pairs made by ``wg genkey``/``wg pubkey`` in the guest, in one round trip."""
-        out = sh(self.vm, f"for i in $(seq {n}); do k=$(wg genkey) && printf '%s %s\\n' \"$k\" \"$(printf '%s\\n' \"$k\" | wg pubkey)\"; done").split()
+        out = sh(self.vm, f"for i in $({cmd('seq', n)}); do k=$(wg genkey) && "
+                          "printf '%s %s\\n' \"$k\" \"$(printf '%s\\n' \"$k\" | wg pubkey)\"; done").split()
         if len(out) != 2 * n:
             raise AssertionError(f"wg genkey/pubkey printed {out!r}")
         return [Keypair(private=out[2 * i], public=out[2 * i + 1]) for i in range(n)]
@@ -439,8 +502,10 @@ class Topology:
         return sh(self.vm, "wg genpsk").split()[-1]
 
     def veth(self, a: Netns, a_name: str, b: Netns, b_name: str) -> None:
-        sh(self.vm, f"ip link add {a_name} netns {a.name} type veth peer name {b_name} netns {b.name} && "
-                    f"ip -n {a.name} link set {a_name} up && ip -n {b.name} link set {b_name} up")
+        sh(self.vm, chain(cmd("ip", "link", "add", a_name, "netns", a.name, "type", "veth", "peer", "name", b_name,
+                              "netns", b.name),
+                          cmd("ip", "-n", a.name, "link", "set", a_name, "up"),
+                          cmd("ip", "-n", b.name, "link", "set", b_name, "up")))
 
     def wireguard(self, ns: Netns, name: str = "wg0", created_in: Netns | None = None,
                   listen_port: int | None = None, addresses: Iterable[str] = (), keys: Keypair | None = None,
@@ -453,15 +518,17 @@ class Topology:
 
     def alive(self, pid: int) -> bool:
         """Whether process ``pid`` still runs (a zombie counts as finished)."""
-        return run(self.vm, f"[ -e /proc/{pid} ] && ! grep -q ') Z' /proc/{pid}/stat").ok
+        proc = f"/proc/{int(pid)}"
+        return run(self.vm, chain(cmd("test", "-e", proc), "! " + cmd("grep", "-q", ") Z", f"{proc}/stat"))).ok
 
     def put_text(self, path: str, text: str) -> None:
         """Write ``text`` to ``path`` in the guest (base64 in chunks, so any size and any bytes pass)."""
         data = base64.b64encode(text.encode()).decode()
-        sh(self.vm, f": > {path}.b64")
+        b64 = f"{path}.b64"
+        sh(self.vm, redirect(":", stdout=b64))
         for part in chunks(data, 32768):
-            sh(self.vm, f"printf '%s' '{part}' >> {path}.b64")
-        sh(self.vm, f"base64 -d {path}.b64 > {path} && rm -f {path}.b64")
+            sh(self.vm, redirect(cmd("printf", "%s", part), stdout=b64, append=True))
+        sh(self.vm, chain(redirect(cmd("base64", "-d", b64), stdout=path), cmd("rm", "-f", b64)))
 
     def put_tool(self, name: str) -> str:
         """Copy the guest-side script vmtests/lib/``name`` into the work folder; returns its path in the guest."""
@@ -480,14 +547,15 @@ class Topology:
     def close(self) -> None:
         cmds = list(self.cleanups)
         if self.pids:
-            cmds.append(f"kill -9 {' '.join(str(p) for p in self.pids)} 2>/dev/null")
+            cmds.append(cmd("kill", "-9", *self.pids) + " 2>/dev/null")
         for ns in self.namespaces:
-            cmds.append(f"pids=$(ip netns pids {ns.name} 2>/dev/null); [ -n \"$pids\" ] && kill -9 $pids")
-        for ns in reversed(self.namespaces):
-            cmds.append(f"ip netns del {ns.name}")
-        cmds.append(f"rm -rf {self.workdir}")
+            # the namespace's remaining processes, word-split from $(...) on purpose (pids are numbers)
+            cmds.append(f"pids=$({cmd('ip', 'netns', 'pids', ns.name)} 2>/dev/null); "
+                        '[ -n "$pids" ] && kill -9 $pids')
+        cmds += [cmd("ip", "netns", "del", ns.name) for ns in reversed(self.namespaces)]
+        cmds.append(cmd("rm", "-rf", self.workdir))
         # one round trip; each step may fail without stopping the rest
-        run(self.vm, "; ".join(cmds) + "; true", timeout=120)
+        run(self.vm, in_turn(*cmds, "true"), timeout=120)
         self.namespaces.clear()
         self.pids.clear()
         self.cleanups.clear()
@@ -544,7 +612,7 @@ def two_peers(topo: Topology, outer_family: int = 4, connect: bool = True, port_
                                         preshared_key=psk, persistent_keepalive=keepalive_a))
         cmds.append(wb.add_peer_command(wa, [f"{Pair.A4}/32", f"{Pair.A6}/128"], endpoint=pair.endpoint_a,
                                         preshared_key=psk))
-    sh(topo.vm, " && ".join(cmds))
+    sh(topo.vm, chain(*cmds))
     return pair
 
 
@@ -588,7 +656,7 @@ def compile_guest_tool(source: Path) -> Path:
 
 
 def guest_has(vm: Guest, tool: str) -> bool:
-    return run(vm, f"command -v {shlex.quote(tool)} >/dev/null").ok
+    return run(vm, cmd("command", "-v", tool) + " >/dev/null").ok
 
 
 def chunks(seq: Sequence[T], n: int) -> Iterator[Sequence[T]]:
@@ -599,13 +667,14 @@ def chunks(seq: Sequence[T], n: int) -> Iterator[Sequence[T]]:
 def send_stream(topo: Topology, src: Netns, dst: Netns, address: str, size: int, port: int = 5201) -> None:
     """Send ``size`` random bytes over TCP from ``src`` to ``address`` (in ``dst``); check size and SHA-256."""
     sent, received = f"{topo.workdir}/stream-{port}.out", f"{topo.workdir}/stream-{port}.in"
-    want = src.sh(f"head -c {size} /dev/urandom > {sent} && sha256sum < {sent}").split()[0]
+    want = src.sh(chain(redirect(cmd("head", "-c", size, "/dev/urandom"), stdout=sent),
+                        redirect("sha256sum", stdin=sent))).split()[0]
     bind = f"[{address}]" if ":" in address else address
-    pid = dst.spawn(f"ncat -l --recv-only {address} {port}", log=received)
+    pid = dst.spawn(cmd("ncat", "-l", "--recv-only", address, port), log=received)
     wait_until(lambda: f"{bind}:{port}" in dst.sh("ss -Hltn"), 30, f"ncat listening on {bind}:{port}")
-    src.sh(f"ncat --send-only {address} {port} < {sent}", timeout=300)
+    src.sh(redirect(cmd("ncat", "--send-only", address, port), stdin=sent), timeout=300)
     wait_until(lambda: not topo.alive(pid), 120, "the receiving ncat to finish")
-    got = dst.sh(f"stat -c %s {received} && sha256sum < {received}").split()
+    got = dst.sh(chain(cmd("stat", "-c", "%s", received), redirect("sha256sum", stdin=received))).split()
     if int(got[0]) != size or got[1] != want:
         raise AssertionError(f"TCP stream to {address}: {got[0]} of {size} bytes arrived, "
                              f"checksum {'matches' if got[1] == want else 'differs'}")

@@ -34,13 +34,13 @@ conf="$dir/resp.conf"
 } > "$conf"
 batch="$dir/up.batch"
 : > "$batch"
-for i in $(seq 0 $((n - 1))); do
+for i in $(seq 0 "$((n - 1))"); do
 	wg genkey > "$dir/k$i"
 	ip -n hsa link add "i$i" type wireguard
 	ip netns exec hsa wg set "i$i" private-key "$dir/k$i" \
 		peer "$resp_pub" endpoint 10.101.0.2:51820 allowed-ips 10.102.0.2/32 persistent-keepalive 25
 	printf '[Peer]\nPublicKey = %s\nAllowedIPs = 10.103.%d.%d/32\n' \
-		"$(wg pubkey < "$dir/k$i")" $((i / 250)) $((i % 250 + 1)) >> "$conf"
+		"$(wg pubkey < "$dir/k$i")" "$((i / 250))" "$((i % 250 + 1))" >> "$conf"
 	echo "link set i$i up" >> "$batch"
 done
 ip netns exec hsb wg setconf resp "$conf"

@@ -7,10 +7,10 @@
 
 netns_pair() {
 	local a=$1 b=$2 prefix=$3
-	_PAIR_NAMESPACES="$a $b"  # global: the EXIT trap runs after this function returned
+	_PAIR_NAMESPACES=("$a" "$b")  # global: the EXIT trap runs after this function returned
 	_pair_cleanup() {
 		local ns
-		for ns in $_PAIR_NAMESPACES; do
+		for ns in "${_PAIR_NAMESPACES[@]}"; do
 			ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
 			ip netns del "$ns" 2>/dev/null || true
 		done

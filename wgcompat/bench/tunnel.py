@@ -34,6 +34,12 @@ SCRIPT = Path(__file__).with_name("tunnel.sh")
 HANDSHAKE_SCRIPT = Path(__file__).with_name("handshake.sh")
 SETCONF_SCRIPT = Path(__file__).with_name("setconf.sh")
 IMPLEMENTATIONS = ("ours", "reference", "wireguard-go", "none")
+REFERENCE_KO = "/lib/modules/reference/wireguard.ko"  # the kernel's own module, where the guest image keeps it
+
+
+def script_command(script: str, *args: object) -> str:
+    """The guest command line running the guest script ``script`` with ``args``, each one quoted word."""
+    return shlex.join(["bash", script, *(str(a) for a in args)])
 
 
 @dataclass(frozen=True)
@@ -144,10 +150,10 @@ def run(sel: KernelSelection, crypto: str = "auto", seconds: int = 10, rounds: i
     scripts = [(path, f"/root/{path.name}") for path in
                (SCRIPT, HANDSHAKE_SCRIPT, SETCONF_SCRIPT, SCRIPT.with_name("netns-pair.sh"))]
     with start_guest(kb, module, scripts, log_dir) as vm:
-        has_reference = vm.run("test -f /lib/modules/reference/wireguard.ko", timeout=30).status == 0
+        has_reference = vm.run(shlex.join(["test", "-f", REFERENCE_KO]), timeout=30).status == 0
 
-        def guest(impl: str, what: str, argv: list[str], timeout: float) -> str:
-            r = vm.run(shlex.join(["bash", *argv]), timeout=timeout)
+        def guest(impl: str, what: str, command: str, timeout: float) -> str:
+            r = vm.run(command, timeout=timeout)
             if r.status != 0:
                 raise UserError(f"the {impl} {what} benchmark failed in the guest (exit {r.status}):\n"
                                 f"{r.output.strip()[-800:]}", f"see the console log in {log_dir}")
@@ -159,18 +165,19 @@ def run(sel: KernelSelection, crypto: str = "auto", seconds: int = 10, rounds: i
         # Interleave the implementations so a slow phase of the host hits all of them alike.
         for _ in range(rounds):
             for impl in wanted(IMPLEMENTATIONS):
-                text = guest(impl, "TCP", ["/root/tunnel.sh", impl, str(int(seconds)), "tcp"], seconds * 10 + 120)
+                text = guest(impl, "TCP", script_command("/root/tunnel.sh", impl, int(seconds), "tcp"),
+                             seconds * 10 + 120)
                 out.throughput.append(parse_iperf(impl, text))
             for impl in wanted(("ours", "reference", "wireguard-go")) if small_packets else ():
-                text = guest(impl, "small-packet", ["/root/tunnel.sh", impl, str(int(seconds)), "udp64"],
+                text = guest(impl, "small-packet", script_command("/root/tunnel.sh", impl, int(seconds), "udp64"),
                              seconds * 10 + 120)
                 out.small_packets.append(parse_udp(impl, text))
             for impl in wanted(("ours", "reference")) if handshakes else ():
-                text = guest(impl, "handshake", ["/root/handshake.sh", impl, str(int(handshakes))], 900)
+                text = guest(impl, "handshake", script_command("/root/handshake.sh", impl, int(handshakes)), 900)
                 out.handshakes.append(parse_handshakes(impl, text))
             for impl in wanted(("ours", "reference")) if setconf_peers else ():
-                text = guest(impl, "setconf", ["/root/setconf.sh", impl, str(int(setconf_peers)),
-                                               str(int(setconf_ips)), "3"], 900)
+                text = guest(impl, "setconf", script_command("/root/setconf.sh", impl, int(setconf_peers),
+                                                             int(setconf_ips), 3), 900)
                 out.setconf.append(parse_setconf(impl, text))
     return out
 

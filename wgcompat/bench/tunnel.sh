@@ -32,10 +32,10 @@ else
 		if [ "$impl" = wireguard-go ]; then
 			mkdir -p /dev/net
 			[ -e /dev/net/tun ] || mknod /dev/net/tun c 10 200
-			ip netns exec wg$side env WG_PROCESS_FOREGROUND=1 wireguard-go tun$side >/dev/null 2>&1 &
-			for _ in $(seq 100); do [ -S /var/run/wireguard/tun$side.sock ] && break; sleep 0.1; done
+			ip netns exec "wg$side" env WG_PROCESS_FOREGROUND=1 wireguard-go "tun$side" >/dev/null 2>&1 &
+			for _ in $(seq 100); do [ -S "/var/run/wireguard/tun$side.sock" ] && break; sleep 0.1; done
 		else
-			ip -n wg$side link add tun$side type wireguard
+			ip -n "wg$side" link add "tun$side" type wireguard
 		fi
 	done
 	ip netns exec wga wg set tuna private-key /tmp/ka listen-port 51820 \
