@@ -137,7 +137,8 @@ def parse_iperf(implementation: str, output: str) -> Throughput:
 def run(sel: KernelSelection, crypto: str = "auto", seconds: int = 10, rounds: int = 2,
         implementations: tuple[str, ...] = IMPLEMENTATIONS, handshakes: int = 0, small_packets: bool = True,
         setconf_peers: int = 0, setconf_ips: int = 16) -> BenchResults:
-    from wgcompat.session import console_log_dir, start_guest
+    from wgcompat.run.guests import start_guest
+    from wgcompat.session import console_log_dir
 
     unknown = [i for i in implementations if i not in IMPLEMENTATIONS]
     if unknown:
