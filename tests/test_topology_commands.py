@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from vmtests.lib.topology import (Keypair, Netns, Topology, WgInterface, chain, cmd, in_turn, key_input, redirect,
-                                  two_peers)
+from vmtests.lib.topology import Keypair, Netns, Topology, WgInterface, two_peers
+from wgcompat.vm.shell import chain, cmd, in_turn, key_input, redirect
 
 HOSTILE = ["a b", "x;touch /tmp/pwned", "$(id)", "`id`", "it's", '"q"', "", "*", "[::1]:10002", "tab\there",
            "new\nline", "-n", "&&", "|", "a\\b"]

@@ -19,7 +19,7 @@ from wgcompat.kernel.select import KernelSelection, resolve_kernel
 from wgcompat.progress import say
 from wgcompat.run.guests import bootable, start_guest
 from wgcompat.run.plan import FILE_NAME, PlannedRun, RunRequest, plan_run
-from wgcompat.vm.shell import guest_line, redirected
+from wgcompat.vm.shell import chain, cmd, redirect
 
 
 def parse_put(spec: str) -> Put:
@@ -67,18 +67,18 @@ def boot_session(sel: KernelSelection, crypto: str, debug_module: bool, command:
 KEY = "/tmp/k"
 # (what, command, text its output must contain)
 SMOKE_STEPS = (
-    ("load the module", guest_line(["modprobe", "wireguard"], ["cat", "/sys/module/wireguard/version"]), ""),
-    ("create an interface", guest_line(["ip", "link", "add", "wg0", "type", "wireguard"],
-                                       ["ip", "-d", "link", "show", "wg0"]), "wireguard"),
-    ("configure it with wg", guest_line(["umask", "077"], redirected(["wg", "genkey"], stdout=KEY),
-                                        ["wg", "set", "wg0", "private-key", KEY, "listen-port", "51820"],
-                                        ["wg", "show", "wg0", "listen-port"],
-                                        redirected(["wg", "show", "wg0", "public-key"], stdout="/tmp/shown"),
-                                        redirected(["wg", "pubkey"], stdin=KEY, stdout="/tmp/derived"),
-                                        ["cmp", "/tmp/shown", "/tmp/derived"], ["echo", "public-key-matches"]),
+    ("load the module", chain(cmd("modprobe", "wireguard"), cmd("cat", "/sys/module/wireguard/version")), ""),
+    ("create an interface", chain(cmd("ip", "link", "add", "wg0", "type", "wireguard"),
+                                  cmd("ip", "-d", "link", "show", "wg0")), "wireguard"),
+    ("configure it with wg", chain(cmd("umask", "077"), redirect(cmd("wg", "genkey"), stdout=KEY),
+                                   cmd("wg", "set", "wg0", "private-key", KEY, "listen-port", 51820),
+                                   cmd("wg", "show", "wg0", "listen-port"),
+                                   redirect(cmd("wg", "show", "wg0", "public-key"), stdout="/tmp/shown"),
+                                   redirect(cmd("wg", "pubkey"), stdin=KEY, stdout="/tmp/derived"),
+                                   cmd("cmp", "/tmp/shown", "/tmp/derived"), cmd("echo", "public-key-matches")),
      "51820\npublic-key-matches"),
-    ("delete it and unload", guest_line(["ip", "link", "del", "wg0"], ["rmmod", "wireguard"],
-                                        ["test", "!", "-d", "/sys/module/wireguard"], ["echo", "unloaded"]),
+    ("delete it and unload", chain(cmd("ip", "link", "del", "wg0"), cmd("rmmod", "wireguard"),
+                                   cmd("test", "!", "-d", "/sys/module/wireguard"), cmd("echo", "unloaded")),
      "unloaded"),
 )
 

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from wgcompat.session import SMOKE_STEPS
-from wgcompat.vm.shell import guest_line, redirected
+from wgcompat.vm.shell import chain, cmd, redirect
 
 
 def bash(line: str) -> subprocess.CompletedProcess[str]:
@@ -17,15 +17,14 @@ def test_words_with_quotes_spaces_and_dollars_arrive_unchanged(tmp_path: Path) -
     odd = "it's a $HOME `x` \"y\" !z"
     src, dst = tmp_path / "in put", tmp_path / "out'put"
     src.write_text(odd)
-    line = guest_line(["printf", "%s|", odd], redirected(["cat"], stdin=str(src), stdout=str(dst)),
-                      ["echo", "done"])
+    line = chain(cmd("printf", "%s|", odd), redirect(cmd("cat"), stdin=str(src), stdout=str(dst)), cmd("echo", "done"))
     result = bash(line)
     assert (result.returncode, result.stdout) == (0, f"{odd}|done\n")
     assert dst.read_text() == odd
 
 
 def test_a_failing_step_stops_the_line() -> None:
-    result = bash(guest_line(["false"], ["echo", "not reached"]))
+    result = bash(chain(cmd("false"), cmd("echo", "not reached")))
     assert result.returncode == 1 and result.stdout == ""
 
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from vmtests.lib.topology import Guest, cmd, redirect, run
+from vmtests.lib.topology import Guest, run
+from wgcompat.vm.shell import cmd, redirect
 
 IMPLEMENTATIONS = ("ours", "reference")
 REFERENCE_KO = "/lib/modules/reference/wireguard.ko"

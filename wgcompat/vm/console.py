@@ -38,7 +38,7 @@ from pathlib import Path
 import pexpect
 
 from wgcompat.errors import UserError
-from wgcompat.vm.shell import guest_line
+from wgcompat.vm.shell import chain, cmd
 
 READY_PREFIX = "WGCOMPAT-READY-"
 SYNC_PREFIX = "wgcompat-sync "
@@ -201,12 +201,12 @@ class Console:
                             "put big files in the initramfs instead (start_guest(put=[(host, guest)]) or --put)")
         part = guest_path + ".wgc-part"
         folder = posixpath.dirname(guest_path) or "."
-        self._expect_ok(self.run(guest_line(["mkdir", "-p", folder]), timeout=timeout), guest_path)
+        self._expect_ok(self.run(cmd("mkdir", "-p", folder), timeout=timeout), guest_path)
         payload = base64.b64encode(data).decode()
         token = new_token()
         self._request(f"PUT {token} {len(payload)} {base64.b64encode(part.encode()).decode()}\n",
                       payload, token, f"put {guest_path}", timeout)
-        rename = guest_line(["chmod", f"{mode:o}", part], ["mv", part, guest_path])
+        rename = chain(cmd("chmod", f"{mode:o}", part), cmd("mv", part, guest_path))
         self._expect_ok(self.run(rename, timeout=timeout), guest_path)
 
     @staticmethod
