@@ -120,7 +120,10 @@ def test_interactive_shell_has_job_control_and_ends_when_it_exits(kernel_build, 
     try:
         user.expect_exact("leave with `exit` or Ctrl-]")
         user.expect_exact("# ")
-        user.sendline("echo hi-$((40+2)); sleep 600")
+        # The foreground job itself prints the marker and then becomes the sleep, so once the
+        # marker is seen the job is running: a Ctrl-C sent after it can only reach the job (with
+        # `echo ...; sleep 600` it could reach bash between the two, and the sleep then ran on).
+        user.sendline("sh -c 'echo hi-$((40+2)); exec sleep 600'")
         user.expect_exact("hi-42")
         user.sendcontrol("c")  # reaches the guest's foreground job: the prompt comes back
         user.expect_exact("# ")
