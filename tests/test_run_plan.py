@@ -4,6 +4,7 @@ with fake kernel and module builds: nothing is built here."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,8 @@ def test_a_kernel_resolved_ahead_is_not_resolved_again(tmp_path: Path, monkeypat
 
     built: list[object] = []
     monkeypatch.setattr(plan_mod, "resolve_kernel", resolve)
-    monkeypatch.setattr(plan_mod, "build_module", lambda req, progress: built.append(req) or fake_module(tmp_path))
+    monkeypatch.setattr(plan_mod, "build_module",
+                        lambda req, progress: built.append(req) or replace(fake_module(tmp_path), cached=True))
     kernel = fake_kernel(tmp_path)
     planned = plan_run(RunRequest(selection("6.1"), debug_module=True), kernel=kernel)
     assert [(s.stage, s.status) for s in planned.stages] == [("kernel", Status.CACHED), ("module", Status.CACHED)]

@@ -59,6 +59,7 @@ class ModuleBuild:
     warnings: tuple[str, ...]  # in module/ and compat.h: ours to fix (--strict fails on them)
     seconds: float
     header_warnings: tuple[str, ...] = ()  # W=1 warnings inside the kernel's own headers
+    cached: bool = False  # read back from an earlier build (then ``seconds`` is 0)
 
     @property
     def crypto(self) -> str:
@@ -125,7 +126,7 @@ def _from_marker(data: dict[str, Any], cached: bool) -> ModuleBuild:
     ours, headers = split_warnings("\n".join([*data["warnings"], *data.get("header_warnings", ())]), src)
     return ModuleBuild(ko=Path(data["ko"]), build_dir=src, compat_h=Path(data["compat_h"]),
                        log=Path(data["log"]), warnings=ours, seconds=0.0 if cached else float(data["seconds"]),
-                       header_warnings=headers)
+                       header_warnings=headers, cached=cached)
 
 
 def _warnings_error(built: ModuleBuild) -> UserError:

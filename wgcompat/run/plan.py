@@ -152,7 +152,7 @@ def plan_run(request: RunRequest, kernel: KernelBuild | None = None) -> PlannedR
     kb = kernel_stage.value
     module_stage = run_stage("module", lambda: build_module(
         ModuleBuildRequest(kb, crypto=request.crypto, debug=request.debug_module), progress=say),
-        cached=lambda mb: mb.seconds == 0.0, log=lambda mb: mb.log)  # read back from its cache: 0 s
+        cached=lambda mb: mb.cached, log=lambda mb: mb.log)
     if module_stage.value is None:
         return PlannedRun((kernel_stage, module_stage), None)
     return PlannedRun((kernel_stage, module_stage), Artefacts(request, kb, module_stage.value))
