@@ -25,7 +25,7 @@ KERNEL_HELP = {
     "kernel": "series (6.1) or exact release (6.1.192); default: kernels.toml's default",
     "kernel_src": "path to a local kernel source tree (instead of --kernel)",
     "kernel_dir": "path to a configured kernel build tree or installed headers (instead of --kernel)",
-    "config": "kernel flavour: normal or debug",
+    "config": "kernel flavour: normal, debug (KASAN, lockdep, kmemleak, ...) or signed (module signatures enforced)",
 }
 MODULE_HELP = {
     "crypto": "auto (the kernel's crypto library when it has one) or bundled (ours, always)",
@@ -89,15 +89,18 @@ def compat(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", ou
     print(result.compat_h)
 
 
-@task(help={**KERNEL_HELP, **MODULE_HELP, "strict": "fail on any compiler warning"})
+@task(help={**KERNEL_HELP, **MODULE_HELP, "strict": "fail on any compiler warning",
+            "sign": "KEY,CERT: also sign the module with the kernel's sign-file; prints the signed copy's path"})
 @user_errors
 def build(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto", debug_module=False,
-          strict=False):
+          strict=False, sign=None):
     """Kernel (or headers) + compat.h + module; print the path of wireguard.ko."""
     from wgcompat.module_build import ModuleBuildRequest, build_module
     from wgcompat.kernel.select import resolve_kernel
     from wgcompat.progress import say
+    from wgcompat.signing import parse_sign_option, sign_module
 
+    signer = parse_sign_option(sign) if sign else None  # bad input fails before any build
     kb = resolve_kernel(_selection(kernel, kernel_src, kernel_dir, config))
     mb = build_module(ModuleBuildRequest(kb, crypto=crypto, debug=debug_module, strict=strict), progress=say)
     if mb.warnings:
@@ -105,7 +108,7 @@ def build(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", cry
     if mb.header_warnings:
         say(f"{len(mb.header_warnings)} W=1 warning(s) inside the kernel's own headers (not the module's); "
             f"see {mb.log}")
-    print(mb.ko)
+    print(sign_module(kb.build_dir, mb.ko, signer) if signer else mb.ko)
 
 
 @task(iterable=["put"], help={**KERNEL_HELP, **MODULE_HELP,
@@ -228,3 +231,18 @@ def bench(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", cry
                   small_packets=bool(small_packets), setconf_peers=int(setconf_peers),
                   setconf_ips=int(setconf_ips))
     print_table(results)
+
+
+@task(help={"out": "folder for the .deb, the tarball and its .sha256 (default: dist/)",
+            "maintainer": "the .deb's Maintainer, 'Name <address>' (default: the author of HEAD)"})
+@user_errors
+def package(c, out=None, maintainer=None):
+    """Build wgcompat-dkms_<version>_all.deb and wgcompat-<version>.tar.gz (+ .sha256) from HEAD."""
+    from wgcompat.package.build import PackageRequest, package as build_package
+
+    request = PackageRequest(maintainer=maintainer) if out is None else PackageRequest(Path(out), maintainer)
+    result = build_package(request)
+    print(f"version {result.version} ({result.source})")
+    print(f"deb:     {result.deb}")
+    print(f"tarball: {result.tarball}")
+    print(f"sha256:  {result.sha256}  ({result.sha256_file})")

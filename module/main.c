@@ -104,5 +104,6 @@ MODULE_DESCRIPTION("WireGuard secure network tunnel (wgcompat)");
 MODULE_INFO(crypto, WGC_CRYPTO_IMPL);
 MODULE_AUTHOR("wgcompat developers");
 MODULE_VERSION(WGM_VERSION);
+MODULE_INFO(wgcompat_source, WGM_SOURCE);
 MODULE_ALIAS_RTNL_LINK("wireguard");
 MODULE_ALIAS_GENL_FAMILY(WG_GENL_NAME);

@@ -49,3 +49,10 @@ WGPEER_A_TX_BYTES
 scaled_time
 
 # ---------------------------------------------------------------------------------------------
+
+# tarfile.TarInfo fields that tarfile reads when it writes the entry: wgcompat/package/tarball.py
+# sets them so the archive's entries are owned by root whoever packages
+_.uid
+_.gid
+_.uname
+_.gname

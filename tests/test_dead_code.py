@@ -32,7 +32,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 WHITELIST = REPO / "tests" / "dead_code_whitelist.py"
-TEMPLATES = REPO / "compat" / "templates"
+TEMPLATES = REPO / "wgcompat" / "compat" / "templates"
 FIX = (f"fix: delete it; or, if something uses it in a way the check cannot see (a library that "
        f"reads the attribute, a template, a key read by subscript), add its name to "
        f"{WHITELIST.relative_to(REPO)} with a comment naming that user")

@@ -45,7 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kernel", default=None, help="kernel series or release (default: kernels.toml)")
     group.addoption("--kernel-src", default=None, help="local kernel source tree")
     group.addoption("--kernel-dir", default=None, help="configured kernel build tree")
-    group.addoption("--config", default="normal", help="kernel flavour: normal or debug")
+    group.addoption("--config", default="normal", help="kernel flavour: normal, debug or signed")
     group.addoption("--crypto", default="auto", help="auto or bundled")
     group.addoption("--debug-module", action="store_true", default=False,
                     help="test the WG_DEBUG build of the module (self-tests at load, timer scaling) "

@@ -5,8 +5,8 @@ compat.h and compat.mk are generated into that copy, and Kbuild runs there:
 
     make -C <kernel build dir> M=<copy> W=1 [WG_DEBUG=1]
 
-The digest (wgcompat.cache) covers module/ and compat/, the code that probes and renders
-compat.h and builds the module (the probe flags are part of that code), the crypto and
+The digest (wgcompat.cache) covers module/ and wgcompat/compat/ (the generator with its
+probes and templates), the code that builds the module, the crypto and
 debug choices, the compiler and the kernel: its full build path, its release, its .config
 and Module.symvers. So a folder is never rebuilt in place: unchanged inputs reuse a
 build, a changed one gets a new folder, and two kernel trees that happen to share a
@@ -33,7 +33,7 @@ from wgcompat.errors import UserError
 from wgcompat.kernel.build import KernelBuild, cc_args
 
 MODULE_SRC = paths.REPO / "module"
-COMPAT_SRC = paths.REPO / "compat"
+COMPAT_SRC = paths.REPO / "wgcompat" / "compat"  # the generator, its probes and templates
 # The code that decides what a module build holds: this file, and the generator that
 # probes the kernel and renders compat.h (its probe flags included).
 CODE = ("wgcompat.cache", "wgcompat.module_build", "wgcompat.compat")

@@ -32,16 +32,16 @@ def test_module_uses_only_names_compat_or_module_provides() -> None:
     own = _names(sorted(p for d in ("crypto", "selftest") for p in (module / d).rglob("*") if p.is_file()))
     for path in top:
         own |= set(re.findall(r"#define\s+((?:wgc|WGC)_[A-Za-z0-9_]+)", path.read_text()))
-    provided_by_compat = _names(sorted(p for p in (REPO / "compat" / "templates").rglob("*") if p.is_file()))
+    provided_by_compat = _names(sorted(p for p in (REPO / "wgcompat" / "compat" / "templates").rglob("*") if p.is_file()))
     missing = sorted(name for name in used - own - provided_by_compat if not PROBE_DEFINES.match(name))
     assert missing == [], (
-        "module/ uses these names, but neither compat/templates nor module/ defines them; "
-        "add the shim to compat/templates/shims/: " + ", ".join(missing)
+        "module/ uses these names, but neither wgcompat/compat/templates nor module/ defines them; "
+        "add the shim to wgcompat/compat/templates/shims/: " + ", ".join(missing)
     )
 
 
 def test_kernel_apis_wrappers_are_all_in_compat() -> None:
     listed = REPO / "module" / "KERNEL-APIS.md"
     wrappers = {n for n in _names([listed]) if not PROBE_DEFINES.match(n)} if listed.exists() else set()
-    provided = _names(sorted(p for p in (REPO / "compat" / "templates").rglob("*") if p.is_file()))
+    provided = _names(sorted(p for p in (REPO / "wgcompat" / "compat" / "templates").rglob("*") if p.is_file()))
     assert sorted(wrappers - provided) == []

@@ -34,13 +34,13 @@ def _offences(root: Path) -> list[str]:
 def test_module_has_no_version_or_distro_checks() -> None:
     offences = _offences(REPO / "module")
     assert offences == [], (
-        "module/ must not test kernel versions or distributions; add a probe under compat/probes/ "
+        "module/ must not test kernel versions or distributions; add a probe under wgcompat/compat/probes/ "
         "and use its WGC_HAVE_* define instead:\n" + "\n".join(offences)
     )
 
 
 def test_compat_shims_have_no_version_or_distro_checks() -> None:
-    assert _offences(REPO / "compat") == []
+    assert _offences(REPO / "wgcompat" / "compat") == []
 
 
 def test_the_scanner_catches_each_kind_of_check(tmp_path: Path) -> None:

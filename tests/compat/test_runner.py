@@ -100,3 +100,11 @@ def test_the_kernels_own_compiler_rejecting_its_flags_is_a_broken_tree(
     with pytest.raises(ControlProbeFailed) as failure:
         _generate(newer_compiler_tree, tmp_path)  # cc="gcc" given explicitly: not a stand-in
     assert "-fwgc-no-such-flag" in str(failure.value)
+
+
+def test_headers_not_installed_name_the_package_to_install() -> None:
+    from wgcompat.compat.tree import KernelTree, KernelTreeError
+
+    with pytest.raises(KernelTreeError, match=r"headers of kernel 9\.9\.9-no-such-kernel are not installed") as err:
+        KernelTree.open(Path("/lib/modules/9.9.9-no-such-kernel/build"))
+    assert "apt-get install linux-headers-9.9.9-no-such-kernel" in err.value.fix

@@ -1,6 +1,6 @@
 """compat.h generator: probe a kernel, cache the answers, render compat.h and compat.mk.
 
-See docs/architecture.md (Contracts 1-3) and compat/probes/ for the catalogue.
+See docs/architecture.md (Contracts 1-3) and wgcompat/compat/probes/ for the catalogue.
 """
 
 from wgcompat.compat.catalogue import Catalogue, Probe, ProbeKind, load_catalogue

@@ -1,8 +1,9 @@
-"""The probe catalogue under compat/probes/: what each probe asks and which define it sets.
+"""The probe catalogue (probes/, package data of wgcompat.compat): what each probe asks and
+which define it sets.
 
 Four kinds of probe, one question each:
 
-- ``compile``: a small C file (``compat/probes/<name>.c``) that compiles against the kernel only
+- ``compile``: a small C file (``probes/<name>.c``) that compiles against the kernel only
   when the API it exercises exists with that shape. Its header comment names the define.
 - ``header``: a header exists on the kernel's include path (``headers.toml``). It is answered
   by compiling a one-line ``#include`` in the same batch, so arch, generated and uapi paths count.
@@ -12,21 +13,24 @@ Four kinds of probe, one question each:
 The ``control`` probe is a compile probe that must succeed on every kernel.
 The ``detects``/``when`` lines of a probe are for people reading the probe files; the catalogue
 does not load them.
+
+The .toml tables are read by a small reader of their one shape (``[[table]]`` headers and
+``key = "string"`` lines), not by tomllib: the generator runs on the distribution's own
+Python, back to Debian bullseye's 3.9, which has no tomllib (see README.md here).
 """
 
 from __future__ import annotations
 
+import json
 import re
-import tomllib
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum
 from pathlib import Path
 
 from wgcompat.cache import folder_digest
 from wgcompat.errors import UserError
-from wgcompat.paths import REPO
 
-COMPAT_DIR = REPO / "compat"
+COMPAT_DIR = Path(__file__).resolve().parent
 PROBES_DIR = COMPAT_DIR / "probes"
 CONTROL = "control"
 
@@ -35,12 +39,15 @@ _DEFINE_RE = re.compile(r"^WGC_HAVE_[A-Z0-9_]+$")
 _HEADER_FIELD_RE = re.compile(r"^\s*\*\s*(probe|define|kind|detects|when):\s*(.*?)\s*$")
 
 
-class ProbeKind(StrEnum):
+class ProbeKind(str, Enum):
     CONTROL = "control"
     COMPILE = "compile"
     HEADER = "header"
     SYMBOL = "symbol"
     KCONFIG = "kconfig"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -108,13 +115,44 @@ def _parse_c_probe(path: Path) -> Probe:
     )
 
 
+_TABLE_RE = re.compile(r"^\[\[([a-z]+)\]\]$")
+_PAIR_RE = re.compile(r'^([a-z_]+)\s*=\s*("(?:[^"\\]|\\.)*")$')
+
+Tables = dict[str, list[dict[str, str]]]  # PEP 585 generics: Python 3.9 has them
+
+
+def parse_tables(text: str, path: Path) -> Tables:
+    """The arrays of tables of a catalogue .toml file: ``[[name]]`` headers, each followed by
+    ``key = "basic string"`` lines; blank lines and ``#`` comments anywhere. Anything else is
+    an error naming the line, so a construct this reader does not know is never misread."""
+    tables: Tables = {}
+    current: dict[str, str] | None = None
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        header = _TABLE_RE.match(line)
+        pair = _PAIR_RE.match(line)
+        if header:
+            current = {}
+            tables.setdefault(header.group(1), []).append(current)
+        elif pair and current is not None:
+            key, quoted = pair.groups()
+            if key in current:
+                raise CatalogueError(f"{path}:{number}: the key {key} is given twice", "remove one of them")
+            current[key] = json.loads(quoted)  # a TOML basic string without \U escapes is a JSON string
+        else:
+            raise CatalogueError(
+                f"{path}:{number}: {line!r} is not a [[table]] header or a key = \"string\" line",
+                f"write {path.name} in the shape of its other entries (the generator reads only that "
+                "subset of TOML)")
+    return tables
+
+
 def _parse_table(path: Path, table: str, kind: ProbeKind, subject_key: str) -> list[Probe]:
     if not path.exists():
         return []
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogueError(f"{path} is not valid TOML: {exc}", f"fix the syntax of {path}") from exc
+    data = parse_tables(path.read_text(), path)
     probes = []
     for entry in data.get(table, []):
         try:
@@ -136,7 +174,7 @@ def _parse_table(path: Path, table: str, kind: ProbeKind, subject_key: str) -> l
 def load_catalogue(probes_dir: Path = PROBES_DIR) -> Catalogue:
     """Read every probe; check names and defines are well formed and unique."""
     if not probes_dir.is_dir():
-        raise CatalogueError(f"probe directory {probes_dir} does not exist", "run from a wgcompat checkout")
+        raise CatalogueError(f"probe directory {probes_dir} does not exist", "reinstall the generator: its probes/ folder ships next to catalogue.py")
     probes: list[Probe] = [_parse_c_probe(path) for path in sorted(probes_dir.glob("*.c"))]
     probes += _parse_table(probes_dir / "headers.toml", "header", ProbeKind.HEADER, "header")
     probes += _parse_table(probes_dir / "symbols.toml", "symbol", ProbeKind.SYMBOL, "symbol")

@@ -99,11 +99,12 @@ def run_cli(options: CliOptions) -> CompatResult:
     output = options.output
     if output is None:
         output = REPO / "build" / "compat" / (options.kernel or Path(kdir).resolve().name)
+    # absolute: the probes run under make -C KDIR, in another directory
     request = CompatRequest(
-        kernel_dir=Path(kdir),
-        output_dir=Path(output),
+        kernel_dir=Path(kdir).absolute(),
+        output_dir=Path(output).absolute(),
         crypto=options.crypto,
-        cache_dir=options.cache_dir or cache_root() / "compat",
+        cache_dir=Path(options.cache_dir or cache_root() / "compat").absolute(),
         cc=options.cc,
         jobs=options.jobs,
     )

@@ -39,6 +39,13 @@ class KernelTree:
     def open(cls, kdir: Path) -> KernelTree:
         kdir = Path(kdir).expanduser()
         if not kdir.exists():
+            modules = kdir.parent
+            if kdir.name == "build" and modules.parent == Path("/lib/modules"):
+                raise KernelTreeError(
+                    f"the headers of kernel {modules.name} are not installed ({kdir} does not exist)",
+                    f"install them: on Debian and Ubuntu apt-get install linux-headers-{modules.name}; "
+                    "elsewhere the distribution's kernel-devel package of that kernel",
+                )
             raise KernelTreeError(
                 f"kernel build directory {kdir} does not exist",
                 "pass --kernel-dir pointing at a kernel build (O=) directory, a linux-headers tree "

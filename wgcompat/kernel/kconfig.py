@@ -1,7 +1,8 @@
 """Config fragments from kconfigs/: selection, merging and the survival check.
 
 A fragment is a list of ``CONFIG_X=value`` / ``# CONFIG_X is not set`` lines.
-``base.config`` always applies, ``debug.config`` for the debug flavour, and any
+``base.config`` always applies, ``debug.config`` for the debug flavour, ``signed.config``
+for the signed one (module signatures enforced), and any
 other fragment applies when its header conditions hold against the tree's own
 Kconfig files (never against a version number):
 
@@ -24,7 +25,9 @@ from wgcompat.errors import UserError
 from wgcompat.paths import REPO
 
 KCONFIGS = REPO / "kconfigs"
-FLAVOURS = ("normal", "debug")
+FLAVOURS = ("normal", "debug", "signed")
+# The fragment each flavour adds after base.config and the applicable ones.
+FLAVOUR_FRAGMENTS = {"debug": "debug.config", "signed": "signed.config"}
 
 _SET = re.compile(r"^(CONFIG_[A-Za-z0-9_]+)=(.*)$")
 _UNSET = re.compile(r"^# (CONFIG_[A-Za-z0-9_]+) is not set$")
@@ -112,10 +115,10 @@ def select_fragments(flavour: str, symbols: set[str], directory: Path = KCONFIGS
         raise UserError(f"unknown config flavour '{flavour}'", f"use one of: {', '.join(FLAVOURS)}")
     base = parse_fragment(directory / "base.config")
     extra = [parse_fragment(p) for p in sorted(directory.glob("*.config"))
-             if p.name not in ("base.config", "debug.config")]
+             if p.name != "base.config" and p.name not in FLAVOUR_FRAGMENTS.values()]
     chosen = [base] + [f for f in extra if f.applies(symbols)]
-    if flavour == "debug":
-        chosen.append(parse_fragment(directory / "debug.config"))
+    if flavour in FLAVOUR_FRAGMENTS:
+        chosen.append(parse_fragment(directory / FLAVOUR_FRAGMENTS[flavour]))
     return chosen
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from wgcompat import matrix
 from wgcompat.errors import UserError
 from wgcompat.kernel.build import KernelBuild, KernelBuildRequest, build_kernel, open_kernel_dir
+from wgcompat.kernel.kconfig import FLAVOURS
 from wgcompat.kernel.providers import default_providers, fetch_source, local_tree
 from wgcompat.kernel.version import KernelVersion
 from wgcompat.progress import say
@@ -34,8 +35,8 @@ def selection(kernel: str | None = None, kernel_src: str | None = None, kernel_d
     if len(given) > 1:
         raise UserError("--kernel, --kernel-src and --kernel-dir name the kernel in three different ways; "
                         "more than one was given", "pass only one of them")
-    if config not in ("normal", "debug"):
-        raise UserError(f"--config {config} is not a kernel flavour", "use --config normal or --config debug")
+    if config not in FLAVOURS:
+        raise UserError(f"--config {config} is not a kernel flavour", f"use --config {' or '.join(FLAVOURS)}")
     return KernelSelection(kernel=kernel, kernel_src=Path(kernel_src) if kernel_src else None,
                            kernel_dir=Path(kernel_dir) if kernel_dir else None, flavour=config)
 

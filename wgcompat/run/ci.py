@@ -21,6 +21,7 @@ from pathlib import Path
 from wgcompat import matrix, paths
 from wgcompat.errors import UserError
 from wgcompat.kernel.build import KernelBuild
+from wgcompat.kernel.kconfig import FLAVOURS
 from wgcompat.kernel.select import selection
 from wgcompat.prebuild import KernelPrebuilder
 from wgcompat.progress import say
@@ -75,8 +76,8 @@ def load_plan(path: Path = PLAN_FILE, m: matrix.Matrix | None = None) -> CiPlan:
         missing = [p for p in raw["paths"] if not (paths.REPO / p).exists()]
         if missing:
             raise UserError(f"{where}: no such test path {', '.join(missing)}", fix)
-        if raw.get("flavour", "normal") not in ("normal", "debug") or raw.get("crypto", "auto") not in ("auto", "bundled"):
-            raise UserError(f"{where}: flavour must be normal or debug, crypto auto or bundled", fix)
+        if raw.get("flavour", "normal") not in FLAVOURS or raw.get("crypto", "auto") not in ("auto", "bundled"):
+            raise UserError(f"{where}: flavour must be {', '.join(FLAVOURS)}; crypto auto or bundled", fix)
         which = raw.get("kernel")
         kernels: list[str | None]
         if which is None:
