@@ -82,19 +82,66 @@ def steps_of(job: dict) -> list[dict]:
     return job["steps"]
 
 
-def test_the_workflow_runs_the_setup_command_and_builds_its_jobs_from_that_output() -> None:
+def run_step(step: dict, env: dict[str, str], cwd: Path) -> None:
+    """A step's run: script, as the runner runs it (bash -e), with the step's env filled in."""
+    full = {**{k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}, "PYTHONPATH": str(REPO), **env}
+    python3 = shutil.which("python3")
+    assert python3, "no python3 on PATH"
+    proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=cwd, env=full, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+def outputs(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines())
+
+
+@pytest.mark.parametrize("event, requested, subset", [
+    ("push", "", "quick"), ("pull_request", "", "quick"), ("schedule", "", "full"),
+    ("workflow_dispatch", "quick", "quick"), ("workflow_dispatch", "full", "full")])
+def test_the_setup_job_writes_the_cells_of_kernels_toml_for_its_event(tmp_path: Path, event: str, requested: str,
+                                                                     subset: str) -> None:
+    """The setup job's own script, run here: the nightly gets every cell, pushes and pull
+    requests the quick subset; and the cell jobs' matrix is that output."""
     jobs = workflow()["jobs"]
-    setup = jobs["setup"]
-    (step,) = [s for s in steps_of(setup) if s.get("id") == "cells"]
-    assert "python3 -m wgcompat.matrix --github --cells \"$subset\" >> \"$GITHUB_OUTPUT\"" in step["run"]
-    assert setup["outputs"]["cells"] == "${{ steps.cells.outputs.cells }}"
-    # nightly: every cell; pushes and pull requests: the quick subset
-    assert "schedule) subset=full" in step["run"] and "*) subset=quick" in step["run"]
-    assert workflow()["on"]["schedule"]
-    cell = jobs["cell"]
-    assert cell["needs"] == "setup"
-    assert cell["strategy"]["matrix"] == {"cell": "${{ fromJSON(needs.setup.outputs.cells) }}"}
-    assert jobs["summary"]["needs"] == ["setup", "cell"]
+    (step,) = [s for s in steps_of(jobs["setup"]) if s.get("id") == "cells"]
+    assert step["env"] == {"EVENT": "${{ github.event_name }}", "REQUESTED": "${{ inputs.cells }}"}
+    out = tmp_path / "github_output"
+    run_step(step, {"EVENT": event, "REQUESTED": requested, "GITHUB_OUTPUT": str(out)}, REPO)
+    written = outputs(out)
+    assert written["subset"] == subset and json.loads(written["cells"]) == expected_cells(subset)
+    assert jobs["setup"]["outputs"] == {"cells": "${{ steps.cells.outputs.cells }}",
+                                        "subset": "${{ steps.cells.outputs.subset }}"}
+    assert jobs["cell"]["needs"] == "setup"
+    assert jobs["cell"]["strategy"]["matrix"] == {"cell": "${{ fromJSON(needs.setup.outputs.cells) }}"}
+    assert "schedule" in workflow()["on"] and "push" in workflow()["on"] and "pull_request" in workflow()["on"]
+
+
+def test_the_summary_job_writes_a_row_for_every_cell_of_the_run(tmp_path: Path) -> None:
+    """The summary job's script, run here on what the cell jobs' artifacts would hold (one
+    cell's results, the others missing): every cell of the subset has its row."""
+    from wgcompat import report
+    from wgcompat.matrix import Cell
+
+    job = workflow()["jobs"]["summary"]
+    assert job["needs"] == ["setup", "cell"] and "always()" in job["if"]
+    (download,) = [s for s in steps_of(job) if s.get("uses", "").startswith("actions/download-artifact@")]
+    (step,) = [s for s in steps_of(job) if "GITHUB_STEP_SUMMARY" in s.get("run", "")]
+    assert step["env"] == {"SUBSET": "${{ needs.setup.outputs.subset }}"}
+    folder = tmp_path / download["with"]["path"] / "cell-6.1-normal" / "reports" / "6.1-normal"
+    folder.mkdir(parents=True)
+    from wgcompat.run.stages import StageResult, Status
+
+    passed = report.CellRun(Cell("6.1", "normal", "auto", "debian:bookworm"), [StageResult("test", Status.OK, 300.0)],
+                            summary="193 passed in 300s", release="6.1.192")
+    (folder / report.CELL_FILE).write_text(json.dumps(passed.to_json()))
+    summary = tmp_path / "step_summary"
+    run_step(step, {"SUBSET": "quick", "GITHUB_STEP_SUMMARY": str(summary)}, tmp_path)
+    text = summary.read_text()
+    for cell in expected_cells("quick"):
+        assert f"| {cell['name']} | {cell['provider']} |" in text
+    assert "| 6.1-normal | debian:bookworm | 6.1.192 | - | - | ok 300 s | passed | 193 passed in 300s |" in text
+    assert "left no results" in text
 
 
 def cell_commands_of_the_workflow(cell: dict[str, str]) -> list[list[str]]:
