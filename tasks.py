@@ -53,14 +53,20 @@ def _selection(kernel, kernel_src, kernel_dir, config):
     return selection(kernel, kernel_src, kernel_dir, config)
 
 
-@task(help={**KERNEL_HELP, "record": "also write the kernel build it resolved to this file, as JSON (CI's prebuilds)"})
+@task(help={**KERNEL_HELP, "record": "also write the kernel build it resolved to this file, as JSON (CI's prebuilds)",
+            "key": "print the build's cache key (its folder under <cache>/kernels/) without building"})
 @user_errors
-def kernel(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", record=None):
-    """Fetch and build the test kernel (cached); print where it is."""
+def kernel(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", record=None, key=False):
+    """Fetch and build the test kernel (cached); print where it is (--key: its cache key, no build)."""
     import json
 
     from wgcompat.kernel.select import resolve_kernel
 
+    if key:
+        from wgcompat.kernel.key import build_key
+
+        print(build_key(_selection(kernel, kernel_src, kernel_dir, config)))
+        return
     kb = resolve_kernel(_selection(kernel, kernel_src, kernel_dir, config))
     if record:
         path = Path(record)
@@ -141,16 +147,31 @@ def test(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", cryp
                                 debug_module=debug_module))
 
 
-@task(help={"config": KERNEL_HELP["config"], **MODULE_HELP,
-            "kernels": "comma-separated kernels instead of kernels.toml's matrix",
-            "k": "only tests matching this pytest -k expression"})
+@task(help={"config": KERNEL_HELP["config"] + " (the cells of that flavour)",
+            "crypto": MODULE_HELP["crypto"] + " (the cells of that crypto mode)",
+            "debug_module": MODULE_HELP["debug_module"],
+            "kernels": "comma-separated kernels instead of kernels.toml's (any series or release)",
+            "cells": "quick (the push/pull-request subset) or full (every cell of kernels.toml), "
+                     "instead of --config/--crypto",
+            "k": "only tests matching this pytest -k expression",
+            "require_all": "fail when a cell's kernel is not available here (no provider has it)",
+            "plan": "print each cell's commands (what its CI job runs) and run nothing"})
 @user_errors
-def matrix(c, config="normal", crypto="auto", debug_module=False, kernels=None, k=None):
-    """Every kernel of the matrix: build, boot, test; a summary table at the end."""
-    from wgcompat.report import run_matrix
+def matrix(c, config="normal", crypto="auto", debug_module=False, kernels=None, cells=None, k=None,
+           require_all=False, plan=False):
+    """Every cell of kernels.toml's matrix (kernel x flavour x crypto): build, boot, test; a summary
+    table at the end. A cell whose kernel no provider has here is reported, not failed."""
+    from wgcompat import matrix as matrix_data
+    from wgcompat import report
 
     chosen = [x.strip() for x in kernels.split(",")] if kernels else None
-    raise Exit(code=run_matrix(flavour=config, crypto=crypto, kernels=chosen, keyword=k, debug_module=debug_module))
+    selected = matrix_data.cells(matrix_data.load(), cells, config, crypto, chosen)
+    if plan:
+        report.print_plan(selected)
+        return
+    label = report.matrix_label(cells, config, crypto, debug_module)
+    raise Exit(code=report.run_matrix(selected, label, keyword=k, debug_module=debug_module,
+                                      require_all=require_all))
 
 
 @task(help={**KERNEL_HELP, "crypto": MODULE_HELP["crypto"]})

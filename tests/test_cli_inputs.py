@@ -106,9 +106,11 @@ def test_a_ci_kernel_outside_the_matrix_is_refused(tmp_path):
     from wgcompat.errors import UserError
 
     toml = tmp_path / "kernels.toml"
-    toml.write_text('default = "6.1"\nmatrix = ["5.10", "6.1"]\nci = ["6.1", "6.6"]\n')
+    kernels = ('[[kernel]]\nseries = "5.10"\nprovider = "debian:bullseye"\n'
+               '[[kernel]]\nseries = "6.1"\nprovider = "debian:bookworm"\n')
+    toml.write_text('default = "6.1"\nci = ["6.1", "6.6"]\n' + kernels)
     with pytest.raises(UserError) as err:
         matrix.load(toml)
-    assert "6.6" in err.value.cause and "'matrix'" in err.value.fix
-    toml.write_text('default = "6.1"\nmatrix = ["5.10", "6.1"]\n')
+    assert "6.6" in err.value.cause and "[[kernel]]" in err.value.fix
+    toml.write_text('default = "6.1"\n' + kernels)
     assert matrix.load(toml).ci_kernels == ("5.10", "6.1")
