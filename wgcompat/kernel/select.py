@@ -36,7 +36,7 @@ def selection(kernel: str | None = None, kernel_src: str | None = None, kernel_d
         raise UserError("--kernel, --kernel-src and --kernel-dir name the kernel in three different ways; "
                         "more than one was given", "pass only one of them")
     if config not in FLAVOURS:
-        raise UserError(f"--config {config} is not a kernel flavour", f"use --config {' or '.join(FLAVOURS)}")
+        raise UserError(f"--config {config} is not a kernel flavour", "use " + " or ".join(f"--config {f}" for f in FLAVOURS))
     return KernelSelection(kernel=kernel, kernel_src=Path(kernel_src) if kernel_src else None,
                            kernel_dir=Path(kernel_dir) if kernel_dir else None, flavour=config)
 
