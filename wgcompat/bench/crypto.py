@@ -45,6 +45,17 @@ USERSPACE_SOURCES = (
     "curve25519.c",
 )
 
+# The vector ChaCha20 (x86_64 only) and the instruction sets module/crypto/
+# bundled.mk compiles each for; the flags come after the kernel-like -mno-*
+# ones, as the per-object CFLAGS come after KBUILD_CFLAGS in the kernel.
+SIMD_SOURCES: dict[str, tuple[str, ...]] = {
+    "chacha20_ssse3.c": ("-mssse3",),
+    "chacha20_avx2.c": ("-mavx2",),
+    "chacha20_avx512.c": ("-mavx512f", "-mavx512vl"),
+}
+SIMD_DEFINES = ("WGC_CRYPTO_SIMD_X86",)
+SHIM_SOURCES = ("shim.c", "simd.c")
+
 # What the kernel's x86 build forbids (no FPU/SIMD registers in kernel code),
 # so the benchmark measures the code the module really runs.
 KERNEL_LIKE_CFLAGS = ("-O2", "-mno-sse", "-mno-mmx", "-mno-sse2", "-mno-avx",
@@ -92,20 +103,41 @@ def _run_compiler(cmd: list[str]) -> None:
         )
 
 
+def has_x86_simd() -> bool:
+    """Whether this host builds the vector ChaCha20 (an x86_64 machine)."""
+    return os.uname().machine == "x86_64"
+
+
+def userspace_sources(cflags: tuple[str, ...]) -> list[tuple[Path, list[str]]]:
+    """Every C file of the userspace build with its flags: cflags, and for
+    the vector files the instruction set after them."""
+    jobs = [(CRYPTO_DIR / s, list(cflags)) for s in USERSPACE_SOURCES]
+    if has_x86_simd():
+        jobs += [(CRYPTO_DIR / s, [*cflags, *isa]) for s, isa in SIMD_SOURCES.items()]
+    jobs += [(SHIM_DIR / s, list(cflags)) for s in SHIM_SOURCES]
+    return jobs
+
+
+def userspace_defines(defines: tuple[str, ...] = ()) -> list[str]:
+    """-D flags of the userspace build: the caller's and, on x86_64, the one
+    that bundled.mk gives the kernel build there."""
+    extra = SIMD_DEFINES if has_x86_simd() else ()
+    return [f"-D{d}" for d in (*defines, *extra)]
+
+
 def build_shared_library(req: BuildRequest) -> BuildResult:
     """Compile the bundled crypto and the shim into req.output (a .so)."""
     cc = _compiler()
     req.output.parent.mkdir(parents=True, exist_ok=True)
     objdir = req.output.parent / (req.output.stem + ".objs")
     objdir.mkdir(exist_ok=True)
-    defines = [f"-D{d}" for d in req.defines]
+    defines = userspace_defines(req.defines)
     includes = [f"-I{SHIM_DIR}", f"-I{CRYPTO_DIR}"]
     objects: list[str] = []
-    sources = [CRYPTO_DIR / s for s in USERSPACE_SOURCES] + [SHIM_DIR / "shim.c"]
-    jobs = [(src, list(req.cflags)) for src in sources]
+    jobs = userspace_sources(req.cflags)
     jobs += [(src, list(req.extra_cflags)) for src in req.extra_sources]
     for src, flags in jobs:
-        obj = objdir / (src.stem + ".o")
+        obj = objdir / (src.parent.name + "-" + src.stem + ".o")
         cmd = [cc, "-std=gnu11", "-fPIC", *WARNING_CFLAGS, *flags, *defines,
                *includes, "-c", str(src), "-o", str(obj)]
         _run_compiler(cmd)
