@@ -226,3 +226,14 @@ def test_chacha20_counter_wraps_as_the_portable_code_does(wgc):
             assert got == wgc.chacha20(data, key, nonce, c), f"counter {c:#x}"
     finally:
         assert wgc.force(impl)
+
+
+@pytest.mark.parametrize("fill", [0xFF, 0xFE, 0x00])
+def test_poly1305_extreme_limbs_match_cryptography(wgc, fill):
+    """The largest r clamping allows and messages of all-ones (or all-zero) blocks keep every
+    limb of the accumulator at its bound: the carries of the partial reduction."""
+    key_r = bytes.fromhex("ffffff0ffcffff0ffcffff0ffcffff0f")  # clamps to itself
+    for s in (b"\xff" * 16, bytes(16)):
+        for n in (16, 17, 32, 48, 256, 1420, 4096):
+            msg = bytes([fill]) * n
+            assert wgc.poly1305(msg, key_r + s) == Poly1305.generate_tag(key_r + s, msg), n
