@@ -17,10 +17,16 @@ ifeq ($(CONFIG_X86_64),y)
 ifneq ($(call cc-option,-mavx512f -mavx512vl),)
 wgc-bundled-crypto-y += crypto/chacha20_ssse3.o crypto/chacha20_avx2.o \
 	crypto/chacha20_avx512.o
-CFLAGS_chacha20_ssse3.o += -mssse3
-CFLAGS_chacha20_avx2.o += -mavx2
-CFLAGS_chacha20_avx512.o += -mavx512f -mavx512vl
-CFLAGS_chacha20.o += -DWGC_CRYPTO_SIMD_X86
-CFLAGS_simd_kernel.o += -DWGC_CRYPTO_SIMD_X86
+# Per-object flags are looked up by the object's path under the module
+# (crypto/x.o) on newer kernels and by its file name (x.o) on older ones
+# (4.19): give both. Each vector file #errors if its flags are missing.
+wgc-flags-chacha20_ssse3 := -mssse3
+wgc-flags-chacha20_avx2 := -mavx2
+wgc-flags-chacha20_avx512 := -mavx512f -mavx512vl
+wgc-flags-chacha20 := -DWGC_CRYPTO_SIMD_X86
+wgc-flags-simd_kernel := -DWGC_CRYPTO_SIMD_X86
+$(foreach o,chacha20_ssse3 chacha20_avx2 chacha20_avx512 chacha20 simd_kernel,\
+	$(eval CFLAGS_$(o).o += $(wgc-flags-$(o)))\
+	$(eval CFLAGS_crypto/$(o).o += $(wgc-flags-$(o))))
 endif
 endif

@@ -7,6 +7,10 @@
  *
  * Locking: none; the caller owns state and the buffers.
  */
+#if !(defined(__AVX2__))
+#error "chacha20_avx2.c needs -mavx2 (bundled.mk)"
+#endif
+
 #define WGC_VW 8
 #include "chacha20_vec.h"
 #undef WGC_VW

@@ -8,6 +8,10 @@
  *
  * Locking: none; the caller owns state and the buffers.
  */
+#if !(defined(__AVX512F__) && defined(__AVX512VL__))
+#error "chacha20_avx512.c needs -mavx512f -mavx512vl (bundled.mk)"
+#endif
+
 #define WGC_VW 16
 #include "chacha20_vec.h"
 #undef WGC_VW

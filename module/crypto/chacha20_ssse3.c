@@ -7,6 +7,10 @@
  *
  * Locking: none; the caller owns state and the buffers.
  */
+#if !(defined(__SSSE3__))
+#error "chacha20_ssse3.c needs -mssse3 (bundled.mk)"
+#endif
+
 #define WGC_VW 4
 #include "chacha20_vec.h"
 #undef WGC_VW

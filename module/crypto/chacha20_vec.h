@@ -31,6 +31,21 @@
 #define WGC_VBT WGC_VN(wgc_vu8x)	/* the same bytes */
 #define WGC_VUT WGC_VN(wgc_vmem)	/* unaligned memory of that size */
 
+#ifdef __CHECKER__
+/*
+ * sparse has no vector types (it reads vector_size as a plain u32): it
+ * checks these files with each vector as one word and each shuffle as its
+ * first operand.
+ */
+#define WGC_VINIT(...) 0
+#define WGC_VSPLAT(w) ((WGC_VT)(w))
+#define WGC_VSHUF(a, ...) (a)
+#else
+#define WGC_VINIT(...) { __VA_ARGS__ }
+#define WGC_VSPLAT(w) ((WGC_VT){ 0 } + (w))
+#define WGC_VSHUF(...) __builtin_shuffle(__VA_ARGS__)
+#endif
+
 typedef u32 WGC_VT __attribute__((vector_size(4 * WGC_VW)));
 typedef u8 WGC_VBT __attribute__((vector_size(4 * WGC_VW)));
 typedef u32 WGC_VUT __attribute__((vector_size(4 * WGC_VW), aligned(1),
@@ -51,16 +66,17 @@ typedef u32 WGC_VUT __attribute__((vector_size(4 * WGC_VW), aligned(1),
 #if WGC_VW == 4
 #define WGC_VLANES(m) m(0)
 #define WGC_VBYTES(m) WGC_VX4(m, 0)
-#define WGC_VCTR { 0, 1, 2, 3 }
+#define WGC_VCTR WGC_VINIT(0, 1, 2, 3)
 #elif WGC_VW == 8
 #define WGC_VLANES(m) m(0), m(4)
 #define WGC_VBYTES(m) WGC_VX4(m, 0), WGC_VX4(m, 16)
-#define WGC_VCTR { 0, 1, 2, 3, 4, 5, 6, 7 }
+#define WGC_VCTR WGC_VINIT(0, 1, 2, 3, 4, 5, 6, 7)
 #else
 #define WGC_VLANES(m) m(0), m(4), m(8), m(12)
 #define WGC_VBYTES(m) WGC_VX4(m, 0), WGC_VX4(m, 16), WGC_VX4(m, 32), \
 		      WGC_VX4(m, 48)
-#define WGC_VCTR { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 }
+#define WGC_VCTR WGC_VINIT(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, \
+				 13, 14, 15)
 #endif
 
 #define WGC_VROTL(v, n) (((v) << (n)) | ((v) >> (32 - (n))))
@@ -70,10 +86,10 @@ typedef u32 WGC_VUT __attribute__((vector_size(4 * WGC_VW), aligned(1),
 #define WGC_VROT8(v) WGC_VROTL(v, 8)
 #else
 /* a byte shuffle (pshufb) beats two shifts and an or */
-#define WGC_VROT16(v) ((WGC_VT)__builtin_shuffle((WGC_VBT)(v), \
-			(WGC_VBT){ WGC_VBYTES(WGC_VR16) }))
-#define WGC_VROT8(v) ((WGC_VT)__builtin_shuffle((WGC_VBT)(v), \
-			(WGC_VBT){ WGC_VBYTES(WGC_VR8) }))
+#define WGC_VROT16(v) ((WGC_VT)WGC_VSHUF((WGC_VBT)(v), \
+			(WGC_VBT)WGC_VINIT(WGC_VBYTES(WGC_VR16))))
+#define WGC_VROT8(v) ((WGC_VT)WGC_VSHUF((WGC_VBT)(v), \
+			(WGC_VBT)WGC_VINIT(WGC_VBYTES(WGC_VR8))))
 #endif
 
 #define WGC_VQR(x, a, b, c, d) do {					\
@@ -92,7 +108,7 @@ static __always_inline void WGC_VN(wgc_vkeystream)(const u32 state[16],
 	int i;
 
 	for (i = 0; i < 16; i++)
-		x[i] = (WGC_VT){} + state[i];
+		x[i] = WGC_VSPLAT(state[i]);
 	x[12] += ctr;
 	x12 = x[12];
 	for (i = 0; i < 10; i++) {
@@ -106,7 +122,7 @@ static __always_inline void WGC_VN(wgc_vkeystream)(const u32 state[16],
 		WGC_VQR(x, 3, 4, 9, 14);
 	}
 	for (i = 0; i < 16; i++)
-		x[i] += i == 12 ? x12 : (WGC_VT){} + state[i];
+		x[i] += i == 12 ? x12 : WGC_VSPLAT(state[i]);
 }
 
 /* dst = src ^ v (or v when src is NULL), off bytes in */
@@ -125,19 +141,19 @@ static __always_inline void WGC_VN(wgc_vstore)(u8 *dst, const u8 *src,
 static __always_inline void WGC_VN(wgc_vtranspose4)(const WGC_VT *x,
 						    WGC_VT r[4])
 {
-	const WGC_VT ulo = { WGC_VLANES(WGC_VULO) };
-	const WGC_VT uhi = { WGC_VLANES(WGC_VUHI) };
-	const WGC_VT qlo = { WGC_VLANES(WGC_VQLO) };
-	const WGC_VT qhi = { WGC_VLANES(WGC_VQHI) };
-	WGC_VT t0 = __builtin_shuffle(x[0], x[1], ulo);
-	WGC_VT t1 = __builtin_shuffle(x[0], x[1], uhi);
-	WGC_VT t2 = __builtin_shuffle(x[2], x[3], ulo);
-	WGC_VT t3 = __builtin_shuffle(x[2], x[3], uhi);
+	const WGC_VT ulo = WGC_VINIT(WGC_VLANES(WGC_VULO));
+	const WGC_VT uhi = WGC_VINIT(WGC_VLANES(WGC_VUHI));
+	const WGC_VT qlo = WGC_VINIT(WGC_VLANES(WGC_VQLO));
+	const WGC_VT qhi = WGC_VINIT(WGC_VLANES(WGC_VQHI));
+	WGC_VT t0 = WGC_VSHUF(x[0], x[1], ulo);
+	WGC_VT t1 = WGC_VSHUF(x[0], x[1], uhi);
+	WGC_VT t2 = WGC_VSHUF(x[2], x[3], ulo);
+	WGC_VT t3 = WGC_VSHUF(x[2], x[3], uhi);
 
-	r[0] = __builtin_shuffle(t0, t2, qlo);
-	r[1] = __builtin_shuffle(t0, t2, qhi);
-	r[2] = __builtin_shuffle(t1, t3, qlo);
-	r[3] = __builtin_shuffle(t1, t3, qhi);
+	r[0] = WGC_VSHUF(t0, t2, qlo);
+	r[1] = WGC_VSHUF(t0, t2, qhi);
+	r[2] = WGC_VSHUF(t1, t3, qlo);
+	r[3] = WGC_VSHUF(t1, t3, qhi);
 }
 
 /* The WGC_VW blocks of x, in order, XORed into dst (64 * WGC_VW bytes). */
@@ -155,17 +171,17 @@ static __always_inline void WGC_VN(wgc_vout)(const WGC_VT x[16], u8 *dst,
 			WGC_VN(wgc_vstore)(dst, src, 64 * k + 16 * g, r[g][k]);
 #elif WGC_VW == 8
 	{
-		const WGC_VT lo = { WGC_VL(0), WGC_VL(8) };
-		const WGC_VT hi = { WGC_VL(4), WGC_VL(12) };
+		const WGC_VT lo = WGC_VINIT(WGC_VL(0), WGC_VL(8));
+		const WGC_VT hi = WGC_VINIT(WGC_VL(4), WGC_VL(12));
 
 		for (k = 0; k < 4; k++) {
 			for (g = 0; g < 4; g += 2) {
 				WGC_VN(wgc_vstore)(dst, src, 64 * k + 16 * g,
-					__builtin_shuffle(r[g][k], r[g + 1][k],
+					WGC_VSHUF(r[g][k], r[g + 1][k],
 							  lo));
 				WGC_VN(wgc_vstore)(dst, src,
 					64 * (k + 4) + 16 * g,
-					__builtin_shuffle(r[g][k], r[g + 1][k],
+					WGC_VSHUF(r[g][k], r[g + 1][k],
 							  hi));
 			}
 		}
@@ -173,29 +189,29 @@ static __always_inline void WGC_VN(wgc_vout)(const WGC_VT x[16], u8 *dst,
 #else
 	{
 		/* a 4x4 transpose of lanes across r[0..3][k] */
-		const WGC_VT p_even = { WGC_VL(0), WGC_VL(16), WGC_VL(8),
-					WGC_VL(24) };
-		const WGC_VT p_odd = { WGC_VL(4), WGC_VL(20), WGC_VL(12),
-				       WGC_VL(28) };
-		const WGC_VT q_lo = { WGC_VL(0), WGC_VL(4), WGC_VL(16),
-				      WGC_VL(20) };
-		const WGC_VT q_hi = { WGC_VL(8), WGC_VL(12), WGC_VL(24),
-				      WGC_VL(28) };
+		const WGC_VT p_even = WGC_VINIT(WGC_VL(0), WGC_VL(16), WGC_VL(8),
+					WGC_VL(24));
+		const WGC_VT p_odd = WGC_VINIT(WGC_VL(4), WGC_VL(20), WGC_VL(12),
+				       WGC_VL(28));
+		const WGC_VT q_lo = WGC_VINIT(WGC_VL(0), WGC_VL(4), WGC_VL(16),
+				      WGC_VL(20));
+		const WGC_VT q_hi = WGC_VINIT(WGC_VL(8), WGC_VL(12), WGC_VL(24),
+				      WGC_VL(28));
 		WGC_VT p0, p1, p2, p3;
 
 		for (k = 0; k < 4; k++) {
-			p0 = __builtin_shuffle(r[0][k], r[1][k], p_even);
-			p1 = __builtin_shuffle(r[0][k], r[1][k], p_odd);
-			p2 = __builtin_shuffle(r[2][k], r[3][k], p_even);
-			p3 = __builtin_shuffle(r[2][k], r[3][k], p_odd);
+			p0 = WGC_VSHUF(r[0][k], r[1][k], p_even);
+			p1 = WGC_VSHUF(r[0][k], r[1][k], p_odd);
+			p2 = WGC_VSHUF(r[2][k], r[3][k], p_even);
+			p3 = WGC_VSHUF(r[2][k], r[3][k], p_odd);
 			WGC_VN(wgc_vstore)(dst, src, 64 * k,
-					   __builtin_shuffle(p0, p2, q_lo));
+					   WGC_VSHUF(p0, p2, q_lo));
 			WGC_VN(wgc_vstore)(dst, src, 64 * (k + 8),
-					   __builtin_shuffle(p0, p2, q_hi));
+					   WGC_VSHUF(p0, p2, q_hi));
 			WGC_VN(wgc_vstore)(dst, src, 64 * (k + 4),
-					   __builtin_shuffle(p1, p3, q_lo));
+					   WGC_VSHUF(p1, p3, q_lo));
 			WGC_VN(wgc_vstore)(dst, src, 64 * (k + 12),
-					   __builtin_shuffle(p1, p3, q_hi));
+					   WGC_VSHUF(p1, p3, q_hi));
 		}
 	}
 #endif
@@ -265,5 +281,8 @@ static void wgc_vtail4(u32 state[16], u8 *dst, const u8 *src, size_t len,
 #undef WGC_VLANES
 #undef WGC_VBYTES
 #undef WGC_VCTR
+#undef WGC_VINIT
+#undef WGC_VSPLAT
+#undef WGC_VSHUF
 #undef WGC_VROT16
 #undef WGC_VROT8
