@@ -7,7 +7,7 @@
  *
  * Locking: none; the caller owns state and the buffers.
  */
-#if !(defined(__AVX2__))
+#if !defined(__CHECKER__) && !defined(__AVX2__)
 #error "chacha20_avx2.c needs -mavx2 (bundled.mk)"
 #endif
 

@@ -8,7 +8,8 @@
  *
  * Locking: none; the caller owns state and the buffers.
  */
-#if !(defined(__AVX512F__) && defined(__AVX512VL__))
+#if !defined(__CHECKER__) && \
+	!(defined(__AVX512F__) && defined(__AVX512VL__))
 #error "chacha20_avx512.c needs -mavx512f -mavx512vl (bundled.mk)"
 #endif
 

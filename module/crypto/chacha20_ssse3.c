@@ -7,7 +7,7 @@
  *
  * Locking: none; the caller owns state and the buffers.
  */
-#if !(defined(__SSSE3__))
+#if !defined(__CHECKER__) && !defined(__SSSE3__)
 #error "chacha20_ssse3.c needs -mssse3 (bundled.mk)"
 #endif
 
