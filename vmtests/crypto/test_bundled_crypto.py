@@ -9,8 +9,9 @@
              -> "wgc_sgcheck: bundled ChaCha20: <impl> (crypto_simd=auto)", read back in
                 /sys/module/wgc_sgcheck/parameters/crypto_simd: the best the CPU's flags allow
              -> "sgcheck: sg vs linear: N cases, F failures"     (random scatterlist layouts)
-           rmmod; insmod wgc_sgcheck.ko crypto_simd=portable
-             -> the same checks with the vector code switched off
+           rmmod; insmod wgc_sgcheck.ko crypto_simd=portable (then =ssse3)
+             -> the same checks with the vector code switched off (capped at SSSE3)
+           insmod wgc_sgcheck.ko crypto_simd=fastest -> refused, naming the values it takes
 
 One guest of its own, without our wireguard.ko. The release build runs no self-test and a
 kernel-library build never links the bundled code, so this is where the bundled code meets a
@@ -109,14 +110,20 @@ def _load(guest: Any, release: str, *params: str) -> Load:
 
 @pytest.fixture(scope="module")
 def loads(build: Build, kernel_build: Any, console_logs: Path) -> dict[str, Load]:
-    """The module loaded with crypto_simd=auto (the default), then with portable forced."""
+    """The module loaded with crypto_simd=auto (the default), with portable forced, capped
+    at ssse3, and refused with a value that names no implementation."""
     if build.returncode != 0 or not build.ko.is_file():
         pytest.fail(f"wgc_sgcheck.ko did not build against {kernel_build.release} "
                     "(test_bundled_crypto_builds_warning_free quotes the log)", pytrace=False)
     with start_guest(kernel_build, None, [(build.ko, KO)], console_logs / "bundled-crypto") as guest:
         # a kernel report during a load fails the test here (KernelSplat, quoting it)
-        return {"auto": _load(guest, kernel_build.release),
-                "portable": _load(guest, kernel_build.release, "crypto_simd=portable")}
+        loads = {"auto": _load(guest, kernel_build.release),
+                 "portable": _load(guest, kernel_build.release, "crypto_simd=portable"),
+                 "ssse3": _load(guest, kernel_build.release, "crypto_simd=ssse3")}
+        guest.run(redirect(cmd("dmesg", "-c"), stdout="/dev/null"))
+        refused = guest.run(cmd("insmod", KO, "crypto_simd=fastest"))
+        loads["fastest"] = Load(str(guest.run(cmd("dmesg")).output), f"insmod status {refused.status}", set())
+        return loads
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +158,8 @@ def test_selftest_in_kernel(kernel_log: str, kernel_build: Any, name: str) -> No
 def test_each_chacha20_the_cpu_runs_passes_the_self_test(loads: dict[str, Load]) -> None:
     """The self-test runs the AEAD vectors under every implementation the CPU has, whichever
     one the module runs afterwards (so the forced-portable load tests them all too)."""
-    for mode, load in loads.items():
+    for mode in ("auto", "portable", "ssse3"):
+        load = loads[mode]
         verdicts = dict(IMPL_VERDICT.findall(load.log))
         expected = _runnable(load.cpu_flags)
         assert sorted(verdicts) == sorted(expected), (mode, verdicts, sorted(load.cpu_flags))
@@ -171,6 +179,19 @@ def test_crypto_simd_portable_switches_the_vector_code_off(loads: dict[str, Load
     assert load.param == "portable"
     summary = SG_SUMMARY.search(load.log)
     assert summary and (summary.group(1), summary.group(2)) == ("520", "0"), load.log[-3000:]
+
+
+def test_crypto_simd_caps_the_choice(loads: dict[str, Load]) -> None:
+    load = loads["ssse3"]
+    capped = "ssse3" if "ssse3" in _runnable(load.cpu_flags) else "portable"
+    assert CHOSEN.findall(load.log) == [(capped, "ssse3")], load.log[-3000:]
+    assert load.param == capped
+
+
+def test_crypto_simd_refuses_an_unknown_value_naming_the_choices(loads: dict[str, Load]) -> None:
+    load = loads["fastest"]
+    assert load.param != "insmod status 0", load.log[-3000:]
+    assert "crypto_simd=fastest: use auto, portable, ssse3, avx2 or avx512" in load.log, load.log[-3000:]
 
 
 def test_scatterlist_aead_agrees_with_the_linear_one(kernel_log: str, kernel_build: Any) -> None:
