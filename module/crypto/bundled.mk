@@ -12,8 +12,9 @@ wgc-bundled-crypto-y := crypto/chacha20.o crypto/poly1305.o \
 # come after the kernel's -mno-sse -mno-avx..., so they allow the vector
 # registers in these files only; chacha20.c calls them inside
 # kernel_fpu_begin/end (simd_kernel.c). Left out, with the portable code
-# running alone, when the compiler does not take the AVX-512 flags.
-ifeq ($(CONFIG_X86_64),y)
+# running alone, when the compiler is not GCC (the files use GCC's
+# __builtin_shuffle) or does not take the AVX-512 flags.
+ifeq ($(CONFIG_X86_64)$(CONFIG_CC_IS_GCC),yy)
 ifneq ($(call cc-option,-mavx512f -mavx512vl),)
 wgc-bundled-crypto-y += crypto/chacha20_ssse3.o crypto/chacha20_avx2.o \
 	crypto/chacha20_avx512.o
