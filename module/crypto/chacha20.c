@@ -6,11 +6,15 @@
  * Owns the block function and the incremental keystream context that the
  * linear and the scatterlist AEAD code share. A context may be fed any
  * split of the data: unused keystream of a partial block is kept for the
- * next call.
+ * next call. Runs of WGC_CHACHA20_SIMD_MIN bytes or more go to the vector
+ * implementation simd.h names active, in vector sections of at most
+ * WGC_SIMD_CHUNK bytes; everything else, and any context where the FPU
+ * may not be used, runs the portable code here.
  *
  * Locking: none; a context belongs to one caller at a time.
  */
 #include "internal.h"
+#include "simd.h"
 
 #define WGC_QR(a, b, c, d) do {				\
 		a += b; d ^= a; d = rol32(d, 16);	\
@@ -93,19 +97,103 @@ void wgc_chacha20_keystream_block(struct wgc_chacha20_ctx *ctx, u8 out[64])
 	memzero_explicit(ks, sizeof(ks));
 }
 
+/*
+ * Below this the vector code would compute (and begin an FPU section for)
+ * more blocks than it uses: 4 at least, 2 of them here.
+ */
+#define WGC_CHACHA20_SIMD_MIN 128
+
+static const char *const wgc_simd_names[WGC_SIMD_COUNT] = {
+	[WGC_SIMD_PORTABLE] = "portable",
+	[WGC_SIMD_SSSE3] = "ssse3",
+	[WGC_SIMD_AVX2] = "avx2",
+	[WGC_SIMD_AVX512] = "avx512",
+};
+
+const char *wgc_simd_name(unsigned int impl)
+{
+	return impl < WGC_SIMD_COUNT ? wgc_simd_names[impl] : NULL;
+}
+
+#ifdef WGC_CRYPTO_SIMD_X86
+/* One vector chunk; false when impl is the portable code. */
+static bool wgc_chacha20_simd_chunk(unsigned int impl, u32 state[16],
+				    u8 *dst, const u8 *src, size_t n,
+				    u8 tail[64])
+{
+	switch (impl) {
+	case WGC_SIMD_SSSE3:
+		wgc_chacha20_xor_ssse3(state, dst, src, n, tail);
+		return true;
+	case WGC_SIMD_AVX2:
+		wgc_chacha20_xor_avx2(state, dst, src, n, tail);
+		return true;
+	case WGC_SIMD_AVX512:
+		wgc_chacha20_xor_avx512(state, dst, src, n, tail);
+		return true;
+	}
+	return false;
+}
+#else
+static bool wgc_chacha20_simd_chunk(unsigned int impl, u32 state[16],
+				    u8 *dst, const u8 *src, size_t n,
+				    u8 tail[64])
+{
+	return false;
+}
+#endif
+
+/*
+ * Whole vector sections over dst/src while the FPU is usable; returns the
+ * bytes done (all of len, or the part before the FPU was refused).
+ */
+static size_t wgc_chacha20_simd(struct wgc_chacha20_ctx *ctx, u8 *dst,
+				const u8 *src, size_t len)
+{
+	unsigned int impl = wgc_simd_active();
+	size_t done = 0, n;
+	bool ran;
+
+	if (impl == WGC_SIMD_PORTABLE)
+		return 0;
+	while (done < len) {
+		n = min_t(size_t, len - done, WGC_SIMD_CHUNK);
+		if (!wgc_simd_begin())
+			break;
+		ran = wgc_chacha20_simd_chunk(impl, ctx->state, dst + done,
+					      src + done, n, ctx->stream);
+		wgc_simd_end();
+		if (!ran)
+			break;
+		done += n;
+	}
+	/* chunks are whole blocks; only the last can end inside one */
+	if (done == len && len % 64)
+		ctx->avail = 64 - len % 64;
+	return done;
+}
+
 void wgc_chacha20_crypt(struct wgc_chacha20_ctx *ctx, u8 *dst, const u8 *src,
 			size_t len)
 {
 	u32 ks[16];
-	size_t i;
+	size_t i, n;
 
 	if (ctx->avail) {
 		const u8 *k = ctx->stream + sizeof(ctx->stream) - ctx->avail;
-		size_t n = min_t(size_t, len, ctx->avail);
 
+		n = min_t(size_t, len, ctx->avail);
 		for (i = 0; i < n; i++)
 			dst[i] = src[i] ^ k[i];
 		ctx->avail -= n;
+		dst += n;
+		src += n;
+		len -= n;
+	}
+	if (len >= WGC_CHACHA20_SIMD_MIN) {
+		n = wgc_chacha20_simd(ctx, dst, src, len);
+		if (n == len)
+			return;
 		dst += n;
 		src += n;
 		len -= n;

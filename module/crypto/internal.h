@@ -95,7 +95,7 @@ void wgc_hchacha20(u8 out[32], const u8 key[32], const u8 nonce[16]);
 /* Poly1305 (poly1305.c) */
 struct wgc_poly1305_ctx {
 #if WGC_CRYPTO_INT128
-	u64 r[3], s[2], h[3], pad[2];
+	u64 r[3], h[3], pad[2];	/* r[2] = 5 * (r[1] / 4) */
 #else
 	u32 r[5], s[4], h[5], pad[4];
 #endif

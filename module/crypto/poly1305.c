@@ -2,9 +2,9 @@
 /*
  * Poly1305 one-time authenticator (RFC 8439 section 2.5), portable C.
  *
- * The accumulator is kept in radix 2^44 (three limbs, 64x64->128 products)
- * where the compiler has a 128-bit type, and in radix 2^26 (five limbs,
- * 32x32->64 products) elsewhere. Both reduce modulo 2^130 - 5 without
+ * The accumulator is kept in radix 2^64 (two limbs and a few bits,
+ * 64x64->128 products) where the compiler has a 128-bit type, and in radix
+ * 2^26 (five limbs, 32x32->64 products) elsewhere. Both reduce modulo 2^130 - 5 without
  * secret-dependent branches. Input may be fed in any split; partial blocks
  * are buffered.
  *
@@ -14,17 +14,18 @@
 
 #if WGC_CRYPTO_INT128
 
-#define M44 ((u64)0xfffffffffff)
-#define M42 ((u64)0x3ffffffffff)
-
+/*
+ * Radix 2^64: h = h0 + h1 2^64 + h2 2^128 (h2 a few bits), r = r0 + r1 2^64.
+ * Clamping leaves r0, r1 < 2^60 and r1 a multiple of 4, so the product's
+ * parts at 2^128 and up fold back with 2^130 == 5 through s1 = 5 (r1 / 4):
+ *   h1 r1 2^128 == h1 s1,  h2 r1 2^192 == h2 s1 2^64.
+ * Four 64x64->128 products and two 64x64 ones per block.
+ */
 void wgc_poly1305_init(struct wgc_poly1305_ctx *ctx, const u8 key[32])
 {
-	u64 t0 = wgc_le64(key) & 0x0ffffffc0fffffffULL;
-	u64 t1 = wgc_le64(key + 8) & 0x0ffffffc0ffffffcULL;
-
-	ctx->r[0] = t0 & M44;
-	ctx->r[1] = ((t0 >> 44) | (t1 << 20)) & M44;
-	ctx->r[2] = t1 >> 24;
+	ctx->r[0] = wgc_le64(key) & 0x0ffffffc0fffffffULL;
+	ctx->r[1] = wgc_le64(key + 8) & 0x0ffffffc0ffffffcULL;
+	ctx->r[2] = 5 * (ctx->r[1] >> 2);
 	ctx->h[0] = 0;
 	ctx->h[1] = 0;
 	ctx->h[2] = 0;
@@ -33,39 +34,40 @@ void wgc_poly1305_init(struct wgc_poly1305_ctx *ctx, const u8 key[32])
 	ctx->buflen = 0;
 }
 
-/* hibit is 2^128 for whole message blocks, 0 for the padded last block. */
+/* hibit is 1 (2^128) for whole message blocks, 0 for the padded last one. */
 static void wgc_poly1305_blocks(struct wgc_poly1305_ctx *ctx, const u8 *in,
 				size_t nblocks, u64 hibit)
 {
-	const u64 r0 = ctx->r[0], r1 = ctx->r[1], r2 = ctx->r[2];
-	const u64 s1 = r1 * 20, s2 = r2 * 20;	/* 2^132 == 4 * 5 */
+	const u64 r0 = ctx->r[0], r1 = ctx->r[1], s1 = ctx->r[2];
 	u64 h0 = ctx->h[0], h1 = ctx->h[1], h2 = ctx->h[2];
-	wgc_u128 d0, d1, d2;
-	u64 t0, t1, c;
+	wgc_u128 d0, d1, t;
+	u64 d2, c;
 
 	while (nblocks--) {
-		t0 = wgc_le64(in);
-		t1 = wgc_le64(in + 8);
-		h0 += t0 & M44;
-		h1 += ((t0 >> 44) | (t1 << 20)) & M44;
-		h2 += (t1 >> 24) | hibit;
+		/* h += m */
+		t = (wgc_u128)h0 + wgc_le64(in);
+		h0 = (u64)t;
+		t = (wgc_u128)h1 + wgc_le64(in + 8) + (u64)(t >> 64);
+		h1 = (u64)t;
+		h2 += (u64)(t >> 64) + hibit;
 
-		d0 = (wgc_u128)h0 * r0 + (wgc_u128)h1 * s2 + (wgc_u128)h2 * s1;
-		d1 = (wgc_u128)h0 * r1 + (wgc_u128)h1 * r0 + (wgc_u128)h2 * s2;
-		d2 = (wgc_u128)h0 * r2 + (wgc_u128)h1 * r1 + (wgc_u128)h2 * r0;
+		/* h *= r, partly reduced: h2 ends below 8 */
+		d0 = (wgc_u128)h0 * r0 + (wgc_u128)h1 * s1;
+		d1 = (wgc_u128)h0 * r1 + (wgc_u128)h1 * r0 + h2 * s1;
+		d2 = h2 * r0;
 
-		c = (u64)(d0 >> 44);
-		h0 = (u64)d0 & M44;
-		d1 += c;
-		c = (u64)(d1 >> 44);
-		h1 = (u64)d1 & M44;
-		d2 += c;
-		c = (u64)(d2 >> 42);
-		h2 = (u64)d2 & M42;
-		h0 += c * 5;
-		c = h0 >> 44;
-		h0 &= M44;
-		h1 += c;
+		h0 = (u64)d0;
+		d1 += (u64)(d0 >> 64);
+		h1 = (u64)d1;
+		d2 += (u64)(d1 >> 64);
+		/* 2^130 == 5: the bits of d2 above 2 come back times 5 */
+		h2 = d2 & 3;
+		c = (d2 >> 2) * 5;
+		t = (wgc_u128)h0 + c;
+		h0 = (u64)t;
+		t = (wgc_u128)h1 + (u64)(t >> 64);
+		h1 = (u64)t;
+		h2 += (u64)(t >> 64);
 		in += 16;
 	}
 	ctx->h[0] = h0;
@@ -78,31 +80,33 @@ static void wgc_poly1305_emit(struct wgc_poly1305_ctx *ctx, u8 tag[16])
 	u64 h0 = ctx->h[0], h1 = ctx->h[1], h2 = ctx->h[2];
 	u64 g0, g1, g2, c, mask;
 	wgc_u128 t;
+	int i;
 
-	/* fully carry h */
-	c = h1 >> 44; h1 &= M44; h2 += c;
-	c = h2 >> 42; h2 &= M42; h0 += c * 5;
-	c = h0 >> 44; h0 &= M44; h1 += c;
-	c = h1 >> 44; h1 &= M44; h2 += c;
-	c = h2 >> 42; h2 &= M42; h0 += c * 5;
-	c = h0 >> 44; h0 &= M44; h1 += c;
+	/* twice: h below 2^130 + 5 afterwards, so below 2p */
+	for (i = 0; i < 2; i++) {
+		c = (h2 >> 2) * 5;
+		h2 &= 3;
+		t = (wgc_u128)h0 + c;
+		h0 = (u64)t;
+		t = (wgc_u128)h1 + (u64)(t >> 64);
+		h1 = (u64)t;
+		h2 += (u64)(t >> 64);
+	}
 
-	/* g = h + 5 - 2^130; use g when it did not go negative (h >= p) */
-	g0 = h0 + 5; c = g0 >> 44; g0 &= M44;
-	g1 = h1 + c; c = g1 >> 44; g1 &= M44;
-	g2 = h2 + c - ((u64)1 << 42);
-	mask = (g2 >> 63) - 1;
-	g2 &= M42;
+	/* g = h + 5 - 2^130; use g when that is not negative (h >= p) */
+	t = (wgc_u128)h0 + 5;
+	g0 = (u64)t;
+	t = (wgc_u128)h1 + (u64)(t >> 64);
+	g1 = (u64)t;
+	g2 = h2 + (u64)(t >> 64);
+	mask = 0 - (g2 >> 2);		/* all ones when g >= 2^130 */
 	h0 = (h0 & ~mask) | (g0 & mask);
 	h1 = (h1 & ~mask) | (g1 & mask);
-	h2 = (h2 & ~mask) | (g2 & mask);
 
 	/* tag = (h + s) mod 2^128 */
-	g0 = h0 | (h1 << 44);
-	g1 = (h1 >> 20) | (h2 << 24);
-	t = (wgc_u128)g0 + ctx->pad[0];
+	t = (wgc_u128)h0 + ctx->pad[0];
 	g0 = (u64)t;
-	g1 += ctx->pad[1] + (u64)(t >> 64);
+	g1 = h1 + ctx->pad[1] + (u64)(t >> 64);
 	wgc_put_le64(tag, g0);
 	wgc_put_le64(tag + 8, g1);
 }
@@ -223,7 +227,7 @@ static void wgc_poly1305_emit(struct wgc_poly1305_ctx *ctx, u8 tag[16])
 
 #endif /* WGC_CRYPTO_INT128 */
 
-#define WGC_POLY1305_HIBIT_FULL	(WGC_CRYPTO_INT128 ? (1ULL << 40) : (1U << 24))
+#define WGC_POLY1305_HIBIT_FULL	(WGC_CRYPTO_INT128 ? 1ULL : (1U << 24))
 
 void wgc_poly1305_update(struct wgc_poly1305_ctx *ctx, const u8 *in,
 			 size_t len)

@@ -10,6 +10,11 @@
  * section 6.1 (X25519), plus rejection of tampered input and of a
  * low-order point, and the scatterlist variants over split entries.
  *
+ * With the bundled crypto, the AEAD vectors run again under each ChaCha20
+ * implementation this CPU supports (simd.h), which must also agree with
+ * the portable code over lengths around every block-group boundary;
+ * "wireguard: selftest crypto-impl-<name>: pass" for each.
+ *
  * Locking: none; runs once from module init in process context (it
  * allocates with GFP_KERNEL for the scatterlist test).
  */
@@ -23,6 +28,9 @@
 #include "../compat.h"
 #include "selftest.h"
 #include "../selftest/selftest.h"
+#ifdef WGC_CRYPTO_BUNDLED_H	/* compat.h chose the bundled crypto */
+#include "simd.h"
+#endif
 
 #undef pr_fmt
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -277,6 +285,84 @@ static bool st_curve25519(void)
 	return ok;
 }
 
+#ifdef WGC_CRYPTO_BUNDLED_H
+/* around each group size of the vector code (4, 8, 16 blocks) and chunk */
+static const u16 st_impl_lens[] = {
+	0, 1, 63, 64, 65, 127, 128, 129, 191, 255, 256, 257, 320, 511, 512,
+	513, 767, 1023, 1024, 1025, 1420, 1471, 2047, 2048, 2049, 4095, 4096,
+	4097, 8191, 8192, 8193,
+};
+
+#define ST_IMPL_MAX 8193
+
+/* Encrypts under impl and under the portable code: same bytes, and back. */
+static bool st_impl_agrees(unsigned int impl, u8 *pt, u8 *ct, u8 *ref)
+{
+	const u64 nonce = 0x0102030405060708ULL;
+	size_t i, len;
+	bool ok = true;
+
+	for (i = 0; i < ST_IMPL_MAX; i++)
+		pt[i] = i * 31 + (i >> 8);
+	for (i = 0; i < ARRAY_SIZE(st_impl_lens); i++) {
+		len = st_impl_lens[i];
+		wgc_simd_force(WGC_SIMD_PORTABLE);
+		wgc_chacha20poly1305_encrypt(ref, pt, len, st_a5_ad,
+					     sizeof(st_a5_ad), nonce,
+					     st_a5_key);
+		wgc_simd_force(impl);
+		wgc_chacha20poly1305_encrypt(ct, pt, len, st_a5_ad,
+					     sizeof(st_a5_ad), nonce,
+					     st_a5_key);
+		ok &= !memcmp(ct, ref, len + 16);
+		ok &= wgc_chacha20poly1305_decrypt(ref, ct, len + 16, st_a5_ad,
+						   sizeof(st_a5_ad), nonce,
+						   st_a5_key);
+		ok &= !memcmp(ref, pt, len);
+	}
+	return ok;
+}
+
+static bool st_impl(unsigned int impl)
+{
+	u8 *pt = kmalloc(ST_IMPL_MAX, GFP_KERNEL);
+	u8 *ct = kmalloc(ST_IMPL_MAX + 16, GFP_KERNEL);
+	u8 *ref = kmalloc(ST_IMPL_MAX + 16, GFP_KERNEL);
+	bool ok = pt && ct && ref;
+
+	if (ok)
+		ok = st_impl_agrees(impl, pt, ct, ref);
+	wgc_simd_force(impl);
+	ok &= st_aead() && st_aead_sg() && st_xaead();
+	kfree(pt);
+	kfree(ct);
+	kfree(ref);
+	return ok;
+}
+
+/* Every implementation this CPU runs, then back to the module's choice. */
+static bool st_impls(void)
+{
+	static const char *const names[WGC_SIMD_COUNT] = {
+		"crypto-impl-portable", "crypto-impl-ssse3",
+		"crypto-impl-avx2", "crypto-impl-avx512",
+	};
+	unsigned int impl, chosen = wgc_simd_active();
+	bool ok = true;
+
+	for (impl = 0; impl < WGC_SIMD_COUNT; impl++)
+		if (wgc_simd_supported(impl))
+			ok &= wg_selftest_report(names[impl], st_impl(impl));
+	wgc_simd_force(chosen);
+	return ok;
+}
+#else
+static bool st_impls(void)
+{
+	return true;
+}
+#endif
+
 bool wgc_crypto_selftest(void)
 {
 	bool ok = true;
@@ -287,5 +373,6 @@ bool wgc_crypto_selftest(void)
 	ok &= wg_selftest_report("crypto-chacha20poly1305-sg", st_aead_sg());
 	ok &= wg_selftest_report("crypto-xchacha20poly1305", st_xaead());
 	ok &= wg_selftest_report("crypto-curve25519", st_curve25519());
+	ok &= st_impls();
 	return ok;
 }

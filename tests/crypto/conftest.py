@@ -2,9 +2,11 @@
 
 The session fixture `wgc` compiles module/crypto/*.c with the userspace shim
 (tests/crypto/shim) into a shared library under pytest's tmp_path_factory and
-wraps it with ctypes. It is parametrised over the two arithmetic back ends:
-"int128" (what 64-bit kernels build) and "portable" (WGC_CRYPTO_NO_INT128, what
-32-bit kernels build), so every test runs against both.
+wraps it with ctypes. It is parametrised over the arithmetic back ends, "int128"
+(what 64-bit kernels build) and "radix26" (WGC_CRYPTO_NO_INT128, what 32-bit
+kernels build), and over the ChaCha20 implementations (module/crypto/simd.h):
+each forced in turn with wgc_simd_force(), skipped when this CPU lacks it. Every
+test runs against each combination a kernel builds.
 """
 
 from __future__ import annotations
@@ -27,11 +29,15 @@ _size = _c.c_size_t
 class Variant:
     name: str
     defines: tuple[str, ...]
+    chacha20: str  # the ChaCha20 implementation forced (simd.h names)
 
+
+CHACHA20_IMPLS = ("portable", "ssse3", "avx2", "avx512")
 
 VARIANTS = (
-    Variant("int128", ()),
-    Variant("portable", ("WGC_CRYPTO_NO_INT128",)),
+    *(Variant(f"int128-{impl}", (), impl) for impl in CHACHA20_IMPLS),
+    # 32-bit kernels: no int128, and no x86_64 vector files
+    Variant("radix26-portable", ("WGC_CRYPTO_NO_INT128",), "portable"),
 )
 
 
@@ -48,6 +54,11 @@ class WgcCrypto:
         lib.wgc_xchacha20poly1305_decrypt.restype = _c.c_bool
         lib.wgc_shim_aead_split.restype = _c.c_bool
         lib.wgc_shim_blake2s_state_size.restype = _size
+        lib.wgc_simd_force.restype = _c.c_bool
+        lib.wgc_simd_force.argtypes = [_c.c_uint]
+        lib.wgc_simd_active.restype = _c.c_uint
+        lib.wgc_simd_name.restype = _c.c_char_p
+        lib.wgc_simd_name.argtypes = [_c.c_uint]
         for name in ("wgc_chacha20poly1305_encrypt", "wgc_chacha20poly1305_decrypt"):
             getattr(lib, name).argtypes = [_u8p, _u8p, _size, _u8p, _size,
                                            _c.c_uint64, _u8p]
@@ -185,6 +196,15 @@ class WgcCrypto:
                                           len(ad), nonce, key, arr, len(splits))
         return ok, out.raw[:n]
 
+    # --- which ChaCha20 runs (module/crypto/simd.h)
+    def force(self, impl: str) -> bool:
+        """Runs impl from now on; False when this CPU cannot."""
+        return bool(self.lib.wgc_simd_force(CHACHA20_IMPLS.index(impl)))
+
+    @property
+    def chacha20_impl(self) -> str:
+        return self.lib.wgc_simd_name(self.lib.wgc_simd_active()).decode()
+
     @property
     def warnings(self) -> int:
         return _c.c_ulong.in_dll(self.lib, "wgc_shim_warnings").value
@@ -194,6 +214,10 @@ class WgcCrypto:
 def wgc(request: pytest.FixtureRequest,
         tmp_path_factory: pytest.TempPathFactory) -> WgcCrypto:
     variant: Variant = request.param
+    # one library (and so one forced implementation) per variant
     out = tmp_path_factory.mktemp(f"wgc-{variant.name}") / "libwgccrypto.so"
     result = build_shared_library(BuildRequest(output=out, defines=variant.defines))
-    return WgcCrypto(ctypes.CDLL(str(result.library)), variant.name)
+    crypto = WgcCrypto(ctypes.CDLL(str(result.library)), variant.name)
+    if not crypto.force(variant.chacha20):
+        pytest.skip(f"this CPU cannot run the {variant.chacha20} ChaCha20")
+    return crypto

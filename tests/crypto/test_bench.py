@@ -16,6 +16,10 @@ def test_run_reports_every_primitive_and_size_against_libsodium():
     for size in (64, 1420, 65536):
         assert ("ChaCha20-Poly1305 encrypt", size, "libsodium") in keys
         assert ("BLAKE2s-256", size, "libsodium BLAKE2b-256") in keys
+    impls = {r.implementation for r in rows if r.primitive == "ChaCha20-Poly1305 encrypt"}
+    expected = {"portable", "ssse3", "avx2", "avx512"} if bench.has_x86_simd() else {"portable"}
+    # each implementation the CPU has gets its rows (the CPU may lack the wider ones)
+    assert "portable" in impls and impls <= expected, impls
     for r in rows:
         assert math.isfinite(r.ours) and math.isfinite(r.reference)
         assert r.ratio == pytest.approx(r.ours / r.reference)
@@ -25,6 +29,7 @@ def test_main_prints_the_table(capsys):
     assert bench.main(["1"]) == 0
     out = capsys.readouterr().out
     assert "X25519" in out and "ChaCha20-Poly1305 encrypt" in out and "ratio" in out
+    assert "portable" in out
 
 
 def test_main_refuses_a_bad_repeat_count(capsys):

@@ -15,12 +15,15 @@ import struct
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.poly1305 import Poly1305
 from nacl import bindings as sodium
 
-EDGE_LENGTHS = [0, 1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256,
-                1420, 4095, 4096, 4097, 65536 + 1]
+# block, 4/8/16-block group (vector code) and 4 KiB chunk boundaries
+EDGE_LENGTHS = [0, 1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257,
+                511, 512, 513, 1023, 1024, 1025, 1420, 4095, 4096, 4097, 8191, 8193,
+                65536 + 1]
 
 
 def _rng(name: str) -> random.Random:
@@ -120,7 +123,7 @@ def test_xchacha20poly1305_matches_libsodium(wgc):
 
 def test_x25519_matches_cryptography_and_libsodium(wgc):
     rng = _rng("x25519")
-    count = 300 if wgc.variant == "int128" else 100
+    count = 300 if wgc.variant.startswith("int128") else 100
     for _ in range(count):
         secret = rng.randbytes(32)
         peer_secret = rng.randbytes(32)
@@ -182,3 +185,55 @@ def test_poly1305_matches_cryptography(wgc, n):
         ref = Poly1305.generate_tag(key, msg)
         assert wgc.poly1305(msg, key) == ref
         assert wgc.poly1305(msg, key, splits=[rng.randrange(1, 40)]) == ref
+
+
+def test_the_forced_chacha20_is_the_one_running(wgc):
+    """The fixture's implementation is in force, so each variant tests what it names."""
+    assert wgc.chacha20_impl == wgc.variant.split("-", 1)[1]
+
+
+def test_chacha20_every_length_matches_cryptography(wgc):
+    """Every length up to 2 KiB and past the 16-block group: each tail the vector code has."""
+    rng = _rng("chacha-every-length")
+    key, nonce, data = rng.randbytes(32), rng.randbytes(12), rng.randbytes(2200)
+    for n in range(2200):
+        counter = n & 0xFF
+        ref = Cipher(algorithms.ChaCha20(key, struct.pack("<I", counter) + nonce),
+                     mode=None).encryptor().update(data[:n])
+        assert wgc.chacha20(data[:n], key, nonce, counter) == ref, f"len {n}"
+
+
+def test_chacha20poly1305_every_length_matches_cryptography(wgc):
+    rng = _rng("aead-every-length")
+    key, pt, ad = rng.randbytes(32), rng.randbytes(1200), rng.randbytes(13)
+    aead = ChaCha20Poly1305(key)
+    for n in range(1200):
+        ref = aead.encrypt(_wg_nonce(n), pt[:n], ad)
+        assert wgc.encrypt(pt[:n], ad, n, key) == ref, f"len {n}"
+        assert wgc.decrypt(ref, ad, n, key) == (True, pt[:n])
+
+
+def test_chacha20_counter_wraps_as_the_portable_code_does(wgc):
+    """RFC 8439's block counter is 32 bits: a vector group that crosses 2^32 wraps it
+    within the group, as the portable code does (WireGuard messages never get there)."""
+    rng = _rng("chacha-wrap")
+    key, nonce, data = rng.randbytes(32), rng.randbytes(12), rng.randbytes(3000)
+    ours = {c: wgc.chacha20(data, key, nonce, c) for c in (2**32 - 1, 2**32 - 5, 2**32 - 20)}
+    impl = wgc.chacha20_impl
+    try:
+        assert wgc.force("portable")
+        for c, got in ours.items():
+            assert got == wgc.chacha20(data, key, nonce, c), f"counter {c:#x}"
+    finally:
+        assert wgc.force(impl)
+
+
+@pytest.mark.parametrize("fill", [0xFF, 0xFE, 0x00])
+def test_poly1305_extreme_limbs_match_cryptography(wgc, fill):
+    """The largest r clamping allows and messages of all-ones (or all-zero) blocks keep every
+    limb of the accumulator at its bound: the carries of the partial reduction."""
+    key_r = bytes.fromhex("ffffff0ffcffff0ffcffff0ffcffff0f")  # clamps to itself
+    for s in (b"\xff" * 16, bytes(16)):
+        for n in (16, 17, 32, 48, 256, 1420, 4096):
+            msg = bytes([fill]) * n
+            assert wgc.poly1305(msg, key_r + s) == Poly1305.generate_tag(key_r + s, msg), n

@@ -10,7 +10,10 @@ benchmark (`invoke bench-crypto`) need them:
   library that ships inside pynacl) in the same C loop, so both sides pay the
   same per-call overhead: one indirect call through an adapter of identical
   signature, timed with clock_gettime. Ours and the reference alternate run
-  by run; each keeps its best of `repeat` runs.
+  by run; each keeps its best of `repeat` runs. ChaCha20-Poly1305 gets one
+  row per ChaCha20 implementation this CPU runs (module/crypto/simd.h:
+  portable, ssse3, avx2, avx512), each forced in turn, so the table shows
+  them side by side with libsodium from one run.
 
 libsodium has no BLAKE2s, only BLAKE2b (`crypto_generichash`). The BLAKE2s
 rows therefore compare against libsodium's BLAKE2b (a different, 64-bit
@@ -44,6 +47,17 @@ USERSPACE_SOURCES = (
     "blake2s.c",
     "curve25519.c",
 )
+
+# The vector ChaCha20 (x86_64 only) and the instruction sets module/crypto/
+# bundled.mk compiles each for; the flags come after the kernel-like -mno-*
+# ones, as the per-object CFLAGS come after KBUILD_CFLAGS in the kernel.
+SIMD_SOURCES: dict[str, tuple[str, ...]] = {
+    "chacha20_ssse3.c": ("-mssse3",),
+    "chacha20_avx2.c": ("-mavx2",),
+    "chacha20_avx512.c": ("-mavx512f", "-mavx512vl"),
+}
+SIMD_DEFINES = ("WGC_CRYPTO_SIMD_X86",)
+SHIM_SOURCES = ("shim.c", "simd.c")
 
 # What the kernel's x86 build forbids (no FPU/SIMD registers in kernel code),
 # so the benchmark measures the code the module really runs.
@@ -92,20 +106,41 @@ def _run_compiler(cmd: list[str]) -> None:
         )
 
 
+def has_x86_simd() -> bool:
+    """Whether this host builds the vector ChaCha20 (an x86_64 machine)."""
+    return os.uname().machine == "x86_64"
+
+
+def userspace_sources(cflags: tuple[str, ...]) -> list[tuple[Path, list[str]]]:
+    """Every C file of the userspace build with its flags: cflags, and for
+    the vector files the instruction set after them."""
+    jobs = [(CRYPTO_DIR / s, list(cflags)) for s in USERSPACE_SOURCES]
+    if has_x86_simd():
+        jobs += [(CRYPTO_DIR / s, [*cflags, *isa]) for s, isa in SIMD_SOURCES.items()]
+    jobs += [(SHIM_DIR / s, list(cflags)) for s in SHIM_SOURCES]
+    return jobs
+
+
+def userspace_defines(defines: tuple[str, ...] = ()) -> list[str]:
+    """-D flags of the userspace build: the caller's and, on x86_64, the one
+    that bundled.mk gives the kernel build there."""
+    extra = SIMD_DEFINES if has_x86_simd() else ()
+    return [f"-D{d}" for d in (*defines, *extra)]
+
+
 def build_shared_library(req: BuildRequest) -> BuildResult:
     """Compile the bundled crypto and the shim into req.output (a .so)."""
     cc = _compiler()
     req.output.parent.mkdir(parents=True, exist_ok=True)
     objdir = req.output.parent / (req.output.stem + ".objs")
     objdir.mkdir(exist_ok=True)
-    defines = [f"-D{d}" for d in req.defines]
+    defines = userspace_defines(req.defines)
     includes = [f"-I{SHIM_DIR}", f"-I{CRYPTO_DIR}"]
     objects: list[str] = []
-    sources = [CRYPTO_DIR / s for s in USERSPACE_SOURCES] + [SHIM_DIR / "shim.c"]
-    jobs = [(src, list(req.cflags)) for src in sources]
+    jobs = userspace_sources(req.cflags)
     jobs += [(src, list(req.extra_cflags)) for src in req.extra_sources]
     for src, flags in jobs:
-        obj = objdir / (src.stem + ".o")
+        obj = objdir / (src.parent.name + "-" + src.stem + ".o")
         cmd = [cc, "-std=gnu11", "-fPIC", *WARNING_CFLAGS, *flags, *defines,
                *includes, "-c", str(src), "-o", str(obj)]
         _run_compiler(cmd)
@@ -287,6 +322,7 @@ class BenchRow:
     ours: float
     reference: float
     reference_name: str   # e.g. "libsodium", "libsodium BLAKE2b"
+    implementation: str = ""  # ours: the ChaCha20 forced ("avx2", ...); "" if one only
 
     @property
     def ratio(self) -> float:
@@ -338,6 +374,12 @@ def _load_harness(workdir: Path) -> _Harness:
         extra_cflags=("-O2", "-Wno-pedantic"),
     ))
     lib = ctypes.CDLL(str(result.library))
+    lib.wgc_simd_supported.restype = ctypes.c_bool
+    lib.wgc_simd_supported.argtypes = [ctypes.c_uint]
+    lib.wgc_simd_force.restype = ctypes.c_bool
+    lib.wgc_simd_force.argtypes = [ctypes.c_uint]
+    lib.wgc_simd_name.restype = ctypes.c_char_p
+    lib.wgc_simd_name.argtypes = [ctypes.c_uint]
     lib.wgcb_time.restype = ctypes.c_double
     lib.wgcb_time.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p,
                               ctypes.c_size_t, ctypes.c_char_p, ctypes.c_long,
@@ -381,6 +423,29 @@ def _time_pair(h: _Harness, ours_fn: int, ref_fn: int, size: int | None,
     return best_ours, best_ref
 
 
+def _chacha20_impls(h: _Harness) -> list[tuple[int, str]]:
+    """The ChaCha20 implementations this CPU runs, numbered as in simd.h."""
+    impls: list[tuple[int, str]] = []
+    while (name := h.lib.wgc_simd_name(len(impls))) is not None:
+        impls.append((len(impls), name.decode()))
+    return [(i, name) for i, name in impls if h.lib.wgc_simd_supported(i)]
+
+
+def _aead_rows(h: _Harness, repeat: int) -> list[BenchRow]:
+    """Each size under each implementation, against libsodium."""
+    rows: list[BenchRow] = []
+    impls = _chacha20_impls(h)
+    for size in SIZES:
+        for impl, name in impls:
+            h.lib.wgc_simd_force(impl)
+            ours, ref = _time_pair(h, _OURS_AEAD, _NA_AEAD, size, repeat)
+            rows.append(BenchRow("ChaCha20-Poly1305 encrypt", size, "ns/B",
+                                 ours * 1e9 / size, ref * 1e9 / size,
+                                 "libsodium", name))
+    h.lib.wgc_simd_force(impls[-1][0])
+    return rows
+
+
 def run(repeat: int = DEFAULT_REPEAT) -> list[BenchRow]:
     """Time every row: ours and the reference alternate within one run."""
     if repeat < 1:
@@ -392,11 +457,7 @@ def run(repeat: int = DEFAULT_REPEAT) -> list[BenchRow]:
         ours, ref = _time_pair(h, _OURS_X25519, _NA_X25519, None, repeat)
         rows.append(BenchRow("X25519", None, "us/op", ours * 1e6, ref * 1e6,
                              "libsodium"))
-        for size in SIZES:
-            ours, ref = _time_pair(h, _OURS_AEAD, _NA_AEAD, size, repeat)
-            rows.append(BenchRow("ChaCha20-Poly1305 encrypt", size, "ns/B",
-                                 ours * 1e9 / size, ref * 1e9 / size,
-                                 "libsodium"))
+        rows += _aead_rows(h, repeat)
         for size in SIZES:
             ours, ref = _time_pair(h, _OURS_B2S, _NA_B2B, size, repeat)
             rows.append(BenchRow("BLAKE2s-256", size, "ns/B", ours * 1e9 / size,
@@ -410,13 +471,13 @@ def run(repeat: int = DEFAULT_REPEAT) -> list[BenchRow]:
 
 
 def format_table(rows: list[BenchRow]) -> str:
-    head = f"{'primitive':<26} {'size':>6} {'unit':>5} {'ours':>9} {'reference':>9}  " \
-           f"{'ratio':>6}  reference"
+    head = f"{'primitive':<26} {'impl':<9} {'size':>6} {'unit':>5} {'ours':>9} " \
+           f"{'reference':>9}  {'ratio':>6}  reference"
     lines = [head, "-" * len(head)]
     for r in rows:
         size = "-" if r.size is None else str(r.size)
-        lines.append(f"{r.primitive:<26} {size:>6} {r.unit:>5} {r.ours:>9.3f} "
-                     f"{r.reference:>9.3f}  {r.ratio:>5.2f}x  {r.reference_name}")
+        lines.append(f"{r.primitive:<26} {r.implementation or '-':<9} {size:>6} {r.unit:>5} "
+                     f"{r.ours:>9.3f} {r.reference:>9.3f}  {r.ratio:>5.2f}x  {r.reference_name}")
     return "\n".join(lines)
 
 
@@ -436,9 +497,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print("Bundled crypto (portable C, kernel-like flags: "
-          f"{' '.join(KERNEL_LIKE_CFLAGS)}) vs reference, best of {repeat}; "
-          "ratio = ours / reference")
+    print("Bundled crypto (kernel-like flags: "
+          f"{' '.join(KERNEL_LIKE_CFLAGS)}; the vector ChaCha20 files add their "
+          f"instruction set) vs reference, best of {repeat}; ratio = ours / reference; "
+          "ChaCha20-Poly1305 once per ChaCha20 implementation this CPU runs")
     print(format_table(rows))
     return 0
 

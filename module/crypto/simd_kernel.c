@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel side of simd.h: which ChaCha20 implementation the bundled
+ * crypto runs, and the FPU sections around it.
+ *
+ * The choice is the best implementation that the CPU has the instructions
+ * for and whose register state the kernel enabled (XSAVE), up to what the
+ * crypto_simd module parameter allows: "auto" (the default), "portable",
+ * "ssse3", "avx2" or "avx512". It is made once, at the first use (the
+ * self-test at load in WG_DEBUG builds), printed once, and read back in
+ * /sys/module/<module>/parameters/crypto_simd. Kernels without the x86
+ * FPU API (compat.h: WGC_HAVE_X86_KERNEL_FPU) and other architectures get
+ * the portable code only.
+ *
+ * Locking: the choice is one word, set with cmpxchg so that it is printed
+ * once; wgc_simd_force() (self-tests) runs before any traffic.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/printk.h>
+#include <linux/string.h>
+
+#include "../compat.h"
+#include "simd.h"
+
+#if defined(WGC_CRYPTO_SIMD_X86) && WGC_HAVE_X86_KERNEL_FPU
+#define WGC_SIMD_KERNEL_X86 1
+#include <asm/cpufeature.h>
+#include <asm/fpu/api.h>
+#include <asm/simd.h>
+#if WGC_HAVE_X86_CPU_HAS_XFEATURES
+#include <asm/fpu/xstate.h>
+#endif
+#else
+#define WGC_SIMD_KERNEL_X86 0
+#endif
+
+/* the most the parameter allows; WGC_SIMD_COUNT - 1 is "auto" */
+static unsigned int wgc_simd_limit = WGC_SIMD_COUNT - 1;
+/* the choice, or -1 before the first use */
+static int wgc_simd_choice = -1;
+
+#if WGC_SIMD_KERNEL_X86
+/* Whether the kernel saves and restores the registers of mask (XSAVE). */
+static bool wgc_simd_xstate(u64 mask)
+{
+#if WGC_HAVE_X86_CPU_HAS_XFEATURES
+	return cpu_has_xfeatures(mask, NULL);
+#else
+	return false;
+#endif
+}
+
+bool wgc_simd_supported(unsigned int impl)
+{
+	switch (impl) {
+	case WGC_SIMD_PORTABLE:
+		return true;
+	case WGC_SIMD_SSSE3:
+		return boot_cpu_has(X86_FEATURE_SSSE3);
+	case WGC_SIMD_AVX2:
+		return boot_cpu_has(X86_FEATURE_AVX) &&
+		       boot_cpu_has(X86_FEATURE_AVX2) &&
+		       wgc_simd_xstate(XFEATURE_MASK_SSE | XFEATURE_MASK_YMM);
+	case WGC_SIMD_AVX512:
+		return boot_cpu_has(X86_FEATURE_AVX512F) &&
+		       boot_cpu_has(X86_FEATURE_AVX512VL) &&
+		       wgc_simd_xstate(XFEATURE_MASK_SSE | XFEATURE_MASK_YMM |
+				       XFEATURE_MASK_AVX512);
+	}
+	return false;
+}
+
+bool wgc_simd_begin(void)
+{
+	if (!may_use_simd())
+		return false;
+	kernel_fpu_begin();
+	return true;
+}
+
+void wgc_simd_end(void)
+{
+	kernel_fpu_end();
+}
+#else
+bool wgc_simd_supported(unsigned int impl)
+{
+	return impl == WGC_SIMD_PORTABLE;
+}
+
+bool wgc_simd_begin(void)
+{
+	return false;
+}
+
+void wgc_simd_end(void)
+{
+}
+#endif
+
+static noinline unsigned int wgc_simd_choose(void)
+{
+	unsigned int impl = wgc_simd_limit;
+
+	while (impl && !wgc_simd_supported(impl))
+		impl--;
+	if (cmpxchg(&wgc_simd_choice, -1, (int)impl) == -1)
+		pr_info("%s: bundled ChaCha20: %s (crypto_simd=%s)\n",
+			KBUILD_MODNAME, wgc_simd_name(impl),
+			wgc_simd_limit == WGC_SIMD_COUNT - 1 ?
+			"auto" : wgc_simd_name(wgc_simd_limit));
+	return (unsigned int)READ_ONCE(wgc_simd_choice);
+}
+
+unsigned int wgc_simd_active(void)
+{
+	int impl = READ_ONCE(wgc_simd_choice);
+
+	return likely(impl >= 0) ? (unsigned int)impl : wgc_simd_choose();
+}
+
+bool wgc_simd_force(unsigned int impl)
+{
+	if (!wgc_simd_supported(impl))
+		return false;
+	WRITE_ONCE(wgc_simd_choice, (int)impl);
+	return true;
+}
+
+static int wgc_simd_param_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int impl;
+
+	if (sysfs_streq(val, "auto")) {
+		wgc_simd_limit = WGC_SIMD_COUNT - 1;
+		return 0;
+	}
+	for (impl = 0; impl < WGC_SIMD_COUNT; impl++) {
+		if (sysfs_streq(val, wgc_simd_name(impl))) {
+			wgc_simd_limit = impl;
+			return 0;
+		}
+	}
+	pr_err("%s: crypto_simd=%s: use auto, portable, ssse3, avx2 or avx512\n",
+	       KBUILD_MODNAME, val);
+	return -EINVAL;
+}
+
+static int wgc_simd_param_get(char *buf, const struct kernel_param *kp)
+{
+	return sprintf(buf, "%s\n", wgc_simd_name(wgc_simd_active()));
+}
+
+static const struct kernel_param_ops wgc_simd_param_ops = {
+	.set = wgc_simd_param_set,
+	.get = wgc_simd_param_get,
+};
+
+module_param_cb(crypto_simd, &wgc_simd_param_ops, NULL, 0444);
+MODULE_PARM_DESC(crypto_simd,
+		 "bundled ChaCha20 at most: auto (the best the CPU has), portable, ssse3, avx2, avx512; reads back the one running");
