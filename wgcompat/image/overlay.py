@@ -1,7 +1,8 @@
 """The per-boot overlay: a second, small cpio archive that Linux unpacks over the base image.
 
 It holds the kernel's modules (``<modules_root>/lib/modules/<release>``, build and source
-links left out) with the kernel's own ``wireguard.ko`` moved out of the module path to
+links left out; for a distribution kernel only ``select_modules`` and what they depend on,
+wgcompat.image.kmods, with the list the guest's /init loads at boot) with the kernel's own ``wireguard.ko`` moved out of the module path to
 ``/lib/modules/reference/``, our ``wireguard.ko`` as
 ``/lib/modules/<release>/updates/wireguard.ko``, the modules.* indexes of ``depmod`` run
 on that tree, and the files the caller puts into the guest (``put``: host file or folder,
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wgcompat.errors import UserError
+from wgcompat.image import kmods
 from wgcompat.image.cpio import CpioWriter
 from wgcompat.image.hosttools import run_tool
 
@@ -34,6 +36,9 @@ class OverlayRequest:
     modules_root: Path | None = None        # INSTALL_MOD_PATH of the kernel (holds lib/modules/<release>)
     wireguard_ko: Path | None = None        # our module
     put: Sequence[Put] = field(default_factory=tuple)
+    # None: every module of the tree (our test kernels); names: only these and their
+    # dependencies, loaded at boot (a distribution kernel's whole tree, kmods.GUEST_MODULES)
+    select_modules: Sequence[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,8 +95,11 @@ def _stage_modules(req: OverlayRequest, release: str, stage: Path) -> tuple[int,
         if not src.is_dir():
             raise UserError(f"{req.modules_root} has no lib/modules/{release}",
                             "run `make modules_install INSTALL_MOD_PATH=<dir>` for this kernel")
-        shutil.copytree(src, moddir, symlinks=True, copy_function=_link_or_copy,
-                        ignore=lambda d, names: [n for n in names if n in ("build", "source")])
+        if req.select_modules is None:
+            shutil.copytree(src, moddir, symlinks=True, copy_function=_link_or_copy,
+                            ignore=lambda d, names: [n for n in names if n in ("build", "source")])
+        else:
+            _stage_selected(src, moddir, req.select_modules, stage / kmods.BOOT_LIST)
     moddir.mkdir(parents=True, exist_ok=True)
     own = sorted((moddir / "kernel/drivers/net/wireguard").glob("wireguard.ko*"))
     if own:
@@ -109,6 +117,24 @@ def _stage_modules(req: OverlayRequest, release: str, stage: Path) -> tuple[int,
         raise UserError(f"depmod failed for the guest's modules ({release}): {proc.stderr.strip()}",
                         "check the modules folder; `apt-get install kmod` provides depmod")
     return sum(1 for p in moddir.rglob("*") if _KO.search(p.name)), bool(own)
+
+
+# the indexes depmod reads besides the modules themselves
+_INDEXES = ("modules.builtin", "modules.builtin.modinfo", "modules.order")
+
+
+def _stage_selected(src: Path, moddir: Path, names: Sequence[str], boot_list: Path) -> None:
+    """``names`` (and the kernel's own WireGuard) with their closure from ``src``'s
+    modules.dep, and the boot list of those the guest loads."""
+    tree = kmods.ModuleTree.read(src)
+    for rel in tree.closure([*names, kmods.REFERENCE]):
+        (moddir / rel).parent.mkdir(parents=True, exist_ok=True)
+        _link_or_copy(str(src / rel), str(moddir / rel))
+    for index in _INDEXES:
+        if (src / index).is_file():
+            _link_or_copy(str(src / index), str(moddir / index))
+    boot_list.parent.mkdir(parents=True, exist_ok=True)
+    boot_list.write_text("".join(f"{name}\n" for name in tree.modules(names)))
 
 
 def build_overlay(req: OverlayRequest, out: Path) -> Overlay:
