@@ -14,9 +14,9 @@ apt environment of that suite (wgcompat.apt), and kept like the kernels (wgcompa
 
 The digest covers the suite, its apt sources, the packages and this file. ``enter CWD CMD...``
 runs CMD in a private mount namespace (``unshare --mount``: nothing is mounted on the host)
-where the cache root and /tmp are bind-mounted at their own paths inside the root, so a
+where the cache root, /tmp and the repository are bind-mounted at their own paths inside the root, so a
 path means the same inside and out: the headers, the probe folders and the module's build
-copy all live in the cache. ``bin/`` holds ``make`` and the compiler as commands that enter
+copy all live in the cache (the suites' own test builds under the repository's reports/). ``bin/`` holds ``make`` and the compiler as commands that enter
 the chroot: with it first on PATH, the compat generator's probe run (``make -C KDIR M=...``)
 and its compiler checks run inside, with the compiler the module is then built with.
 """
@@ -101,8 +101,9 @@ class Chroot:
 
 
 def binds() -> tuple[Path, ...]:
-    """What the chroot sees of the host, at the same paths: the cache root and /tmp."""
-    return (paths.cache_root(), Path("/tmp"))
+    """What the chroot sees of the host, at the same paths: the cache root, /tmp and the
+    repository (whose reports/ holds the test suites' own build folders)."""
+    return (paths.cache_root(), Path("/tmp"), paths.REPO)
 
 
 def sources(suite: str) -> list[str]:
@@ -112,9 +113,18 @@ def sources(suite: str) -> list[str]:
     return [line for line in (env.root / "etc/sources.list").read_text().splitlines() if line.strip()]
 
 
+def host_apt_config() -> list[Path]:
+    """The host's apt.conf.d files: the private apt environments read them (wgcompat.apt only
+    replaces the sources and state), so the chroot's apt gets them too (proxies, a mirror's
+    Check-Valid-Until, ...)."""
+    parts = Path("/etc/apt/apt.conf.d")
+    return sorted(p for p in parts.iterdir() if p.is_file()) if parts.is_dir() else []
+
+
 def entry(suite: str, packages: Sequence[str], source_lines: Sequence[str]) -> cache.Entry:
     key = cache.InputKey().code(*CODE)
     key.add("suite", suite).add("sources", "\n".join(source_lines)).add("packages", "\n".join(sorted(packages)))
+    key.add("apt config", "\n".join(f"{p}\0{p.read_text(errors='replace')}" for p in host_apt_config()))
     return cache.Entry(paths.cache_root() / "chroots" / f"{suite}-{key.hexdigest(12)}", key.inputs)
 
 
@@ -143,6 +153,7 @@ def _mmdebstrap(suite: str, packages: Sequence[str], source_lines: Sequence[str]
                 progress: Progress) -> None:
     log = folder / "mmdebstrap.log"
     cmd = ["mmdebstrap", "--mode=root", "--variant=apt", f"--include={','.join(packages)}",
+           *(f"--aptopt={conf}" for conf in host_apt_config()),
            "--aptopt=Acquire::Languages \"none\"",
            "--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-exclude=/usr/share/man/*",
            "--dpkgopt=path-exclude=/usr/share/locale/*",

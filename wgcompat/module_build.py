@@ -135,9 +135,26 @@ def _copy_sources(dest: Path) -> None:
     shutil.copytree(MODULE_SRC, dest, ignore=shutil.ignore_patterns(*OUTPUTS))
 
 
-def generate_compat(kernel: KernelBuild, output_dir: Path, crypto: str) -> CompatResult:
-    return generate(CompatRequest(kernel_dir=kernel.build_dir, output_dir=output_dir, crypto=crypto,
-                                  cache_dir=paths.cache_root() / "compat"))
+def generate_compat(kernel: KernelBuild, output_dir: Path, crypto: str, progress=lambda _: None) -> CompatResult:
+    """compat.h and compat.mk for ``kernel`` in ``output_dir``; probed in the kernel's chroot
+    when it has one (Toolchain), with the compiler the module is built with."""
+    request = CompatRequest(kernel_dir=kernel.build_dir, output_dir=output_dir, crypto=crypto,
+                            cache_dir=paths.cache_root() / "compat")
+    toolchain = Toolchain.of(kernel)
+    if toolchain is None:
+        return generate(request)
+    with toolchain.obtain(progress).on_path():
+        return generate(request)
+
+
+def kbuild_argv(kernel: KernelBuild, args: list[str], cwd: Path) -> list[str]:
+    """``make -C <kernel build dir> ARGS`` as this kernel's modules are built: with the host's
+    compiler (cc_args), or inside the kernel's chroot with its own (run it from ``cwd``)."""
+    cmd = ["make", "-C", str(kernel.build_dir), *args]
+    toolchain = Toolchain.of(kernel)
+    if toolchain is None:
+        return [*cmd, *cc_args()]
+    return toolchain.obtain(lambda _: None).argv([*cmd, f"CC={toolchain.cc}"], cwd=cwd)
 
 
 def build_module(request: ModuleBuildRequest, progress=lambda _: None) -> ModuleBuild:
@@ -174,22 +191,12 @@ def _build(request: ModuleBuildRequest, out: Path, progress) -> dict[str, Any]:
     src = out / "src"
     _copy_sources(src)
     toolchain = Toolchain.of(request.kernel)
-    root = toolchain.obtain(progress) if toolchain else None
     progress(f"probing kernel {request.kernel.release} for compat.h"
-             + (f" (in the {root.suite} chroot, {toolchain.cc})" if root and toolchain else ""))
-    if root is not None:
-        with root.on_path():
-            compat = generate_compat(request.kernel, src, request.crypto)
-    else:
-        compat = generate_compat(request.kernel, src, request.crypto)
+             + (f" (in a {toolchain.suite} chroot, with {toolchain.cc})" if toolchain else ""))
+    compat = generate_compat(request.kernel, src, request.crypto, progress)
     log = out / "build.log"
-    cmd = ["make", "-C", str(request.kernel.build_dir), f"M={src}", "W=1", f"-j{os.cpu_count() or 2}",
-           *([f"CC={toolchain.cc}"] if toolchain else cc_args())]
-    if request.debug:
-        cmd.append("WG_DEBUG=1")
-    cmd.append("modules")
-    if root is not None:
-        cmd = root.argv(cmd, cwd=src)
+    cmd = kbuild_argv(request.kernel, [f"M={src}", "W=1", f"-j{os.cpu_count() or 2}",
+                                       *(["WG_DEBUG=1"] if request.debug else []), "modules"], cwd=src)
     progress(f"building wireguard.ko for {request.kernel.release} (crypto {request.crypto}"
              f"{', debug' if request.debug else ''})")
     with log.open("w") as f:

@@ -159,7 +159,7 @@ def test_a_name_resolves_to_its_suites_packages(index: Index, tmp_path: Path, te
 
 def test_the_chroot_gets_the_compiler_make_and_kbuild(index: Index, tmp_path: Path) -> None:
     got = dp.resolve_prebuilt(dp.parse_spec("debian:7.2"), FakeArchive(index, tmp_path))
-    assert dp.chroot_packages(got) == ("gcc-16-for-host", "make", "perl", "linux-kbuild-7.2.13+deb14")
+    assert dp.chroot_packages(got) == ("gcc-16-for-host", "make", "perl", "sparse", "linux-kbuild-7.2.13+deb14")
     assert got.compiler_major == 16
 
 
@@ -250,7 +250,7 @@ def test_fetch_unpacks_relocates_and_caches(index: Index, tmp_path: Path, monkey
     assert Path(include.split()[1]).is_file()
     # gcc-14 > the host's 12: a chroot of trixie builds its modules
     assert dp.toolchain_of(kb.build_dir) == {"suite": "trixie",
-                                             "packages": ["gcc-14", "make", "perl",
+                                             "packages": ["gcc-14", "make", "perl", "sparse",
                                                                           "linux-kbuild-6.12.118+deb13"]}
     assert "trixie" in kb.source and "linux-image-6.12.118+deb13-amd64 6.12.118-1" in kb.source
     fetched = len(archive.downloads)

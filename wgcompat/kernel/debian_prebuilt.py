@@ -358,10 +358,10 @@ def needs_chroot(prebuilt: Prebuilt, host_major: int) -> bool:
 
 
 def chroot_packages(prebuilt: Prebuilt) -> tuple[str, ...]:
-    """What the chroot installs: the compiler, make, perl (kernel-doc, which W=1 runs) and
-    linux-kbuild (for its libraries)."""
+    """What the chroot installs: the compiler, make, perl (kernel-doc, which W=1 runs), sparse
+    (the suites' static check, C=2) and linux-kbuild (for its libraries)."""
     kbuild = [name for name, _ in prebuilt.packages if name.startswith("linux-kbuild-")]
-    return (prebuilt.compiler, "make", "perl", *kbuild)
+    return (prebuilt.compiler, "make", "perl", "sparse", *kbuild)
 
 
 # --------------------------------------------------------------------------
