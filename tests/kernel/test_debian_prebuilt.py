@@ -288,3 +288,10 @@ def test_resolve_kernel_takes_the_debian_route(index: Index, tmp_path: Path, mon
     kb = resolve_kernel(selection("debian:6.1-cloud"))
     assert kb.release == "6.1.0-57-cloud-amd64" and kb.flavour == "debian-cloud-amd64"
     assert json.loads(json.dumps(kb.to_json()))["release"] == kb.release
+
+
+def test_the_report_folder_of_a_debian_kernel_has_no_colon() -> None:
+    from wgcompat import paths
+
+    folder = paths.vmtests_report_dir("debian:6.12@bookworm-backports", "normal", "auto")
+    assert folder.name == "debian-6.12-bookworm-backports-normal"  # Kbuild refuses M= paths with ':'
