@@ -81,3 +81,18 @@ def test_our_kernels_keep_their_whole_tree_and_no_boot_list(tmp_path: Path, tree
     overlay = build_overlay(OverlayRequest(modules_root=tree), tmp_path / "overlay.cpio")
     e = cpio_reader.as_dict(overlay.path)
     assert f"lib/modules/{RELEASE}/kernel/sound/snd.ko" in e and kmods.BOOT_LIST not in e
+
+
+def test_a_compressed_reference_is_put_aside_as_plain_wireguard_ko(tmp_path: Path, tree: Path) -> None:
+    import lzma
+
+    moddir = tree / "lib/modules" / RELEASE
+    plain = moddir / "kernel/drivers/net/wireguard/wireguard.ko"
+    (moddir / "kernel/drivers/net/wireguard/wireguard.ko.xz").write_bytes(lzma.compress(b"the kernel's own"))
+    plain.unlink()
+    dep = (moddir / "modules.dep").read_text().replace("wireguard.ko:", "wireguard.ko.xz:")
+    (moddir / "modules.dep").write_text(dep)
+    overlay = build_overlay(OverlayRequest(modules_root=tree, select_modules=()), tmp_path / "overlay.cpio")
+    e = cpio_reader.as_dict(overlay.path)
+    assert overlay.reference_ko and e["lib/modules/reference/wireguard.ko"].data == b"the kernel's own"
+    assert not any(name.endswith("wireguard.ko.xz") for name in e)
