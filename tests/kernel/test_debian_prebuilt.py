@@ -227,6 +227,7 @@ def _files(abi: str, flavour: str = "amd64") -> dict[str, dict[str, bytes]]:
                                    f"lib/modules/{release}/kernel/net/ipv4/udp_tunnel.ko": b"ko",
                                    f"lib/modules/{release}/modules.order": b"kernel/net/ipv4/udp_tunnel.ko\n"},
         f"linux-headers-{release}": {f"usr/src/linux-headers-{release}/Makefile":
+                                     f"KBUILD_OUTPUT=/usr/src/linux-headers-{release}\n"
                                      f"include /usr/src/{common}/Makefile\n".encode(),
                                      f"usr/src/linux-headers-{release}/.config":
                                      b'CONFIG_CC_VERSION_TEXT="x86_64-linux-gnu-gcc-14 (Debian 14.2.0-19) 14.2.0"\n'},
@@ -245,8 +246,9 @@ def test_fetch_unpacks_relocates_and_caches(index: Index, tmp_path: Path, monkey
     assert kb.image is not None and kb.image.read_bytes() == b"bzImage"
     assert kb.modules_root is not None and (kb.modules_root / f"lib/modules/{release}/modules.dep").is_file()
     # the headers' absolute include now points into the unpacked root
-    include = (kb.build_dir / "Makefile").read_text()
-    assert include == f"include {kb.build_dir.parent}/linux-headers-6.12.118+deb13-common/Makefile\n"
+    output, include = (kb.build_dir / "Makefile").read_text().splitlines()
+    assert output == f"KBUILD_OUTPUT={kb.build_dir}"
+    assert include == f"include {kb.build_dir.parent}/linux-headers-6.12.118+deb13-common/Makefile"
     assert Path(include.split()[1]).is_file()
     # gcc-14 > the host's 12: a chroot of trixie builds its modules
     assert dp.toolchain_of(kb.build_dir) == {"suite": "trixie",

@@ -398,12 +398,13 @@ def _unpack(archive: Archive, prebuilt: Prebuilt, folder: Path, progress: Progre
 
 
 def _relocate(root: Path) -> None:
-    """Debian's headers tree includes its -common half by absolute path
-    (``include /usr/src/linux-headers-<release>-common/Makefile``): point such paths into
-    ``root``, where the packages were unpacked."""
+    """Debian's headers Makefiles name their trees by absolute path
+    (``include /usr/src/linux-headers-<release>-common/Makefile``; sid's also
+    ``KBUILD_OUTPUT=/usr/src/linux-headers-<release>``): point such paths into ``root``,
+    where the packages were unpacked."""
     for makefile in (root / "usr/src").glob("*/Makefile"):
         text = makefile.read_text(errors="surrogateescape")
-        fixed = re.sub(r"(?m)^(\s*-?include\s+)/usr/src/", lambda m: f"{m.group(1)}{root}/usr/src/", text)
+        fixed = re.sub(r"(?<![\w/.~+-])/usr/src/", lambda m: f"{root}/usr/src/", text)
         if fixed != text:
             makefile.write_text(fixed, errors="surrogateescape")
 
