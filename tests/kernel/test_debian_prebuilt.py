@@ -57,7 +57,7 @@ def kernel(index: Index, suite: str, series_version: str, abi: str, compiler: st
         "Source": f"linux ({series_version})"}
     packages.setdefault(f"linux-headers-{abi}-common", {})[series_version] = {"Source": f"linux ({series_version})"}
     packages.setdefault(f"linux-kbuild-{abi}", {})[series_version] = {
-        "Depends": "libc6 (>= 2.38), libelf1t64", "Source": f"linux ({series_version})"}
+        "Depends": "libc6 (>= 2.38), libelf1t64, pahole", "Source": f"linux ({series_version})"}
     packages.setdefault("linux-base", {})["4.12"] = {"Depends": "debconf"}
     if compiler.startswith("linux-compiler-"):  # an empty package of the kernel's source naming gcc-N
         packages.setdefault(compiler, {})[series_version] = {"Depends": compiler.split("-")[2] + "-" +
@@ -157,6 +157,15 @@ def test_a_name_resolves_to_its_suites_packages(index: Index, tmp_path: Path, te
     assert dp.needs_chroot(got, host_major=12) is chroot
 
 
+def test_a_host_build_names_the_packages_the_host_lacks(index: Index, tmp_path: Path) -> None:
+    got = dp.resolve_prebuilt(dp.parse_spec("debian:6.12@bookworm-backports"), FakeArchive(index, tmp_path))
+    assert got.build_needs == ("libc6", "libelf1t64", "pahole")  # the compiler and linux-* aside
+    with pytest.raises(UserError) as err:
+        dp.check_host_needs(got, is_installed=lambda name: name != "pahole")
+    assert "needs pahole on this host" in err.value.cause and err.value.fix.startswith("apt-get install pahole")
+    dp.check_host_needs(got, is_installed=lambda name: True)
+
+
 def test_the_chroot_gets_the_compiler_make_and_kbuild(index: Index, tmp_path: Path) -> None:
     got = dp.resolve_prebuilt(dp.parse_spec("debian:7.2"), FakeArchive(index, tmp_path))
     assert dp.chroot_packages(got) == ("gcc-16-for-host", "make", "perl", "sparse", "linux-kbuild-7.2.13+deb14")
@@ -233,6 +242,11 @@ def _files(abi: str, flavour: str = "amd64") -> dict[str, dict[str, bytes]]:
                                      b'CONFIG_CC_VERSION_TEXT="x86_64-linux-gnu-gcc-14 (Debian 14.2.0-19) 14.2.0"\n'},
         common: {f"usr/src/{common}/Makefile": b"# the common half\n"},
     }
+
+
+@pytest.fixture(autouse=True)
+def host_has_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dp, "installed", lambda name: True)
 
 
 def test_fetch_unpacks_relocates_and_caches(index: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -35,7 +35,7 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -216,6 +216,7 @@ class Prebuilt:
     version: str                 # Debian version, 6.1.192-3
     packages: tuple[tuple[str, str], ...]  # (name, version) of everything unpacked
     compiler: str                # the compiler package the headers name: gcc-12, gcc-14, gcc-16-for-host
+    build_needs: tuple[str, ...] = ()  # other packages the headers side needs: pahole, libelf1, ...
 
     @property
     def upstream(self) -> str:
@@ -335,7 +336,22 @@ def resolve_prebuilt(spec: PrebuiltSpec, archive: Archive) -> Prebuilt:
     packages = closure(archive, suite, [(image, version), (headers, version)])
     compiler = compiler_of(archive.fields(suite, headers, version))
     return Prebuilt(spec=spec, suite=suite, image_package=image, version=version, packages=tuple(packages),
-                    compiler=compiler)
+                    compiler=compiler, build_needs=build_needs(archive, suite, packages, compiler))
+
+
+def build_needs(archive: Archive, suite: str, packages: Sequence[tuple[str, str]], compiler: str) -> tuple[str, ...]:
+    """What the headers side (headers, -common, linux-kbuild) depends on outside the kernel's
+    source, the compiler aside: libraries of linux-kbuild's programs, pahole for module BTF."""
+    ours = {name for name, _ in packages}
+    needs: list[str] = []
+    for name, version in packages:
+        if not name.startswith(("linux-headers-", "linux-kbuild-")):
+            continue
+        for alts in parse_depends(archive.fields(suite, name, version).get("Depends", "")):
+            dep = alts[0].package
+            if dep not in ours and dep != compiler and not dep.startswith("linux-") and dep not in needs:
+                needs.append(dep)
+    return tuple(needs)
 
 
 # --------------------------------------------------------------------------
@@ -355,6 +371,22 @@ def needs_chroot(prebuilt: Prebuilt, host_major: int) -> bool:
     """A compiler newer than the host's (and, with it, a newer C library for linux-kbuild's
     programs) means the suite's own chroot; an older one is stood in for by the host's gcc."""
     return prebuilt.compiler_major > host_major
+
+
+def installed(package: str) -> bool:
+    proc = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
+    return proc.returncode == 0 and proc.stdout.strip().endswith(" installed")
+
+
+def check_host_needs(prebuilt: Prebuilt, is_installed: Callable[[str], bool] | None = None) -> None:
+    """A module built on the host needs what the headers depend on (the compiler aside: an
+    older one is stood in for by the host's gcc): say which packages to install."""
+    check = is_installed or installed
+    missing = [name for name in prebuilt.build_needs if not check(name.split(":")[0])]
+    if missing:
+        raise UserError(f"building modules for Debian's {prebuilt.release} needs {', '.join(missing)} on this host "
+                        f"({prebuilt.headers_package} and linux-kbuild depend on {'them' if len(missing) > 1 else 'it'})",
+                        f"apt-get install {' '.join(missing)} (tools/apt-packages.txt lists what ./wgc installs)")
 
 
 def chroot_packages(prebuilt: Prebuilt) -> tuple[str, ...]:
@@ -452,6 +484,8 @@ def fetch_prebuilt(spec: PrebuiltSpec, archive: Archive | None = None,
     if shutil.which("dpkg-deb") is None:
         raise UserError("dpkg-deb is not installed (it unpacks Debian's kernel packages)", "apt-get install dpkg")
     chroot_needed = needs_chroot(prebuilt, host_gcc_major())
+    if not chroot_needed:
+        check_host_needs(prebuilt)
     the_entry = entry(prebuilt)
     outcome = cache.obtain(the_entry, f"Debian's kernel {prebuilt.release}",
                            lambda folder: _fetch(archive, prebuilt, folder, chroot_needed, progress),
