@@ -379,10 +379,14 @@ def installed(package: str) -> bool:
 
 
 def check_host_needs(prebuilt: Prebuilt, is_installed: Callable[[str], bool] | None = None) -> None:
-    """A module built on the host needs what the headers depend on (the compiler aside: an
-    older one is stood in for by the host's gcc): say which packages to install."""
+    """A module built on the host needs the tools the headers depend on (pahole, for module
+    BTF): say which packages to install. The compiler is left out (an older one is stood in
+    for by the host's gcc), and so are shared libraries: bookworm has none of bullseye's
+    libssl1.1, which only sign-file links, and a library modpost needs that the host lacks
+    shows as modpost's own error."""
     check = is_installed or installed
-    missing = [name for name in prebuilt.build_needs if not check(name.split(":")[0])]
+    missing = [name for name in prebuilt.build_needs
+               if not name.startswith("lib") and not check(name.split(":")[0])]
     if missing:
         raise UserError(f"building modules for Debian's {prebuilt.release} needs {', '.join(missing)} on this host "
                         f"({prebuilt.headers_package} and linux-kbuild depend on {'them' if len(missing) > 1 else 'it'})",
