@@ -203,3 +203,38 @@ def test_module_build_reports_the_crypto_compat_chose(tmp_path):
     (tmp_path / "compat.mk").write_text("# nothing chosen\n")
     with pytest.raises(UserError, match="does not set WGC_CRYPTO"):
         built.crypto
+
+
+# --------------------------------------------------------------------------
+# a kernel whose modules are built in a chroot (Debian's trixie and sid headers)
+
+
+def _chroot_kernel(tmp_path: Path) -> KernelBuild:
+    kdir = make_fake_tree(tmp_path / "headers", HEALTHY_HEADERS, release="6.12.118+deb13-amd64",
+                          config='CONFIG_CC_VERSION_TEXT="x86_64-linux-gnu-gcc-14 (Debian 14.2.0-19) 14.2.0"\n')
+    (kdir / "wgcompat-toolchain.json").write_text('{"suite": "trixie", "packages": ["gcc-14", "make"]}\n')
+    return KernelBuild(build_dir=kdir, release="6.12.118+deb13-amd64", version="6.12.118", flavour="debian-amd64")
+
+
+def test_a_toolchain_file_builds_in_the_chroot_with_the_kernels_compiler(tmp_path, monkeypatch):
+    from wgcompat import chroot
+
+    monkeypatch.setenv("WGCOMPAT_CACHE", str(tmp_path / "cache"))
+    asked: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+
+    def obtain(suite, packages, commands, progress=lambda _: None):
+        asked.append((suite, tuple(packages), tuple(commands)))
+        return chroot.Chroot(folder=tmp_path / "box", suite=suite)
+
+    monkeypatch.setattr(chroot, "obtain", obtain)
+    monkeypatch.setattr(chroot, "sources", lambda suite: [f"deb m {suite} main"])
+    kernel = _chroot_kernel(tmp_path)
+    argv = mb.kbuild_argv(kernel, ["M=/src", "modules"], cwd=tmp_path / "src")
+    assert argv == [str(tmp_path / "box/enter"), str(tmp_path / "src"), "make", "-C", str(kernel.build_dir),
+                    "M=/src", "modules", "CC=x86_64-linux-gnu-gcc-14"]
+    assert asked == [("trixie", ("gcc-14", "make"), ("make", "x86_64-linux-gnu-gcc-14"))]
+    # the same kernel built on the host is another module build
+    with_chroot = mb.build_entry(mb.ModuleBuildRequest(kernel)).path
+    (kernel.build_dir / "wgcompat-toolchain.json").unlink()
+    assert mb.build_entry(mb.ModuleBuildRequest(kernel)).path != with_chroot
+    assert mb.kbuild_argv(kernel, ["modules"], cwd=tmp_path)[:3] == ["make", "-C", str(kernel.build_dir)]

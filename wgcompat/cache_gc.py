@@ -126,10 +126,11 @@ def remove_stale(dry_run: bool = False) -> list[tuple[Stale, int]]:
 
 def everything(downloads_too: bool) -> list[Path]:
     """The folders ``invoke clean`` removes: build outputs, and with ``downloads_too`` the
-    downloads, unpacked sources, apt state and ccache."""
+    downloads, unpacked sources (Debian's prebuilt kernels too), the chroots, apt state and ccache."""
     root = paths.cache_root()
     doomed = [paths.kernels_dir(), paths.modules_dir(), paths.initramfs_dir(), paths.logs_dir(),
               root / "compat", root / "compat-out", paths.REPO / "reports"]
     if downloads_too:
-        doomed += [paths.downloads_dir(), paths.sources_dir(), root / "apt", root / "ccache"]
+        doomed += [paths.downloads_dir(), paths.sources_dir(), root / "debian-kernels", root / "chroots",
+                   root / "apt", root / "ccache"]
     return [d for d in doomed if d.exists()]

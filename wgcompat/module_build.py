@@ -13,6 +13,12 @@ build, a changed one gets a new folder, and two kernel trees that happen to shar
 folder name get a build each. A build happens under a lock (a second process wanting the
 same one waits, then reuses it) and the entry's marker is written last.
 
+Where the kernel's headers need a newer compiler and C library than the host's (Debian's
+trixie and sid kernels: the headers tree holds wgcompat.kernel.debian_prebuilt's
+TOOLCHAIN_FILE), both the compat probes and Kbuild run in a chroot of the headers' suite
+(wgcompat.chroot) with the kernel's own compiler, so the probes answer for the compiler
+that builds the module; the chroot is part of the key.
+
 A packager does the same by hand; see README.md ("Packaging").
 """
 
@@ -27,16 +33,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wgcompat import cache, paths
+from wgcompat import cache, chroot, paths
 from wgcompat.compat import CompatRequest, CompatResult, generate
 from wgcompat.errors import UserError
+from wgcompat.compat.tree import KernelTree
 from wgcompat.kernel.build import KernelBuild, cc_args
+from wgcompat.kernel.debian_prebuilt import toolchain_of
 
 MODULE_SRC = paths.REPO / "module"
 COMPAT_SRC = paths.REPO / "wgcompat" / "compat"  # the generator, its probes and templates
 # The code that decides what a module build holds: this file, and the generator that
 # probes the kernel and renders compat.h (its probe flags included).
-CODE = ("wgcompat.cache", "wgcompat.module_build", "wgcompat.compat")
+CODE = ("wgcompat.cache", "wgcompat.module_build", "wgcompat.compat", "wgcompat.chroot")
 OUTPUTS = ("*.o", "*.ko", "*.mod", "*.mod.c", ".*.cmd", "modules.order", "Module.symvers", "compat.h",
            "compat.mk", ".tmp_versions", "__pycache__", "*.pyc")
 CRYPTO_CHOICES = ("auto", "bundled")
@@ -90,8 +98,34 @@ def build_entry(request: ModuleBuildRequest) -> cache.Entry:
     key.add("kernel dir", str(kernel.build_dir)).add("kernel release", kernel.release)
     key.file("kernel .config", kernel.build_dir / ".config")
     key.file("kernel Module.symvers", kernel.build_dir / "Module.symvers")
+    toolchain = Toolchain.of(kernel)
+    key.add("toolchain", str(toolchain.planned()) if toolchain else "host")
     tag = f"{kernel.build_dir.name}-{request.crypto}{'-debug' if request.debug else ''}-{key.hexdigest(12)}"
     return cache.Entry(paths.modules_dir() / tag, key.inputs)
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """The chroot a kernel's modules are built in, with the kernel's own compiler."""
+
+    suite: str
+    packages: tuple[str, ...]
+    cc: str  # the compiler command the kernel was built with (gcc-14, x86_64-linux-gnu-gcc-16)
+
+    @staticmethod
+    def of(kernel: KernelBuild) -> Toolchain | None:
+        """None: the host's compiler builds for this kernel."""
+        data = toolchain_of(kernel.build_dir)
+        if data is None:
+            return None
+        cc = KernelTree.open(kernel.build_dir).configured_cc() or "gcc"
+        return Toolchain(suite=str(data["suite"]), packages=tuple(str(p) for p in data["packages"]), cc=cc)
+
+    def planned(self) -> Path:
+        return chroot.planned(self.suite, self.packages, ("make", self.cc))
+
+    def obtain(self, progress) -> chroot.Chroot:
+        return chroot.obtain(self.suite, self.packages, ("make", self.cc), progress=progress)
 
 
 def _copy_sources(dest: Path) -> None:
@@ -101,9 +135,26 @@ def _copy_sources(dest: Path) -> None:
     shutil.copytree(MODULE_SRC, dest, ignore=shutil.ignore_patterns(*OUTPUTS))
 
 
-def generate_compat(kernel: KernelBuild, output_dir: Path, crypto: str) -> CompatResult:
-    return generate(CompatRequest(kernel_dir=kernel.build_dir, output_dir=output_dir, crypto=crypto,
-                                  cache_dir=paths.cache_root() / "compat"))
+def generate_compat(kernel: KernelBuild, output_dir: Path, crypto: str, progress=lambda _: None) -> CompatResult:
+    """compat.h and compat.mk for ``kernel`` in ``output_dir``; probed in the kernel's chroot
+    when it has one (Toolchain), with the compiler the module is built with."""
+    request = CompatRequest(kernel_dir=kernel.build_dir, output_dir=output_dir, crypto=crypto,
+                            cache_dir=paths.cache_root() / "compat")
+    toolchain = Toolchain.of(kernel)
+    if toolchain is None:
+        return generate(request)
+    with toolchain.obtain(progress).on_path():
+        return generate(request)
+
+
+def kbuild_argv(kernel: KernelBuild, args: list[str], cwd: Path) -> list[str]:
+    """``make -C <kernel build dir> ARGS`` as this kernel's modules are built: with the host's
+    compiler (cc_args), or inside the kernel's chroot with its own (run it from ``cwd``)."""
+    cmd = ["make", "-C", str(kernel.build_dir), *args]
+    toolchain = Toolchain.of(kernel)
+    if toolchain is None:
+        return [*cmd, *cc_args()]
+    return toolchain.obtain(lambda _: None).argv([*cmd, f"CC={toolchain.cc}"], cwd=cwd)
 
 
 def build_module(request: ModuleBuildRequest, progress=lambda _: None) -> ModuleBuild:
@@ -139,14 +190,13 @@ def _build(request: ModuleBuildRequest, out: Path, progress) -> dict[str, Any]:
     started = time.monotonic()
     src = out / "src"
     _copy_sources(src)
-    progress(f"probing kernel {request.kernel.release} for compat.h")
-    compat = generate_compat(request.kernel, src, request.crypto)
+    toolchain = Toolchain.of(request.kernel)
+    progress(f"probing kernel {request.kernel.release} for compat.h"
+             + (f" (in a {toolchain.suite} chroot, with {toolchain.cc})" if toolchain else ""))
+    compat = generate_compat(request.kernel, src, request.crypto, progress)
     log = out / "build.log"
-    cmd = ["make", "-C", str(request.kernel.build_dir), f"M={src}", "W=1", f"-j{os.cpu_count() or 2}",
-           *cc_args()]
-    if request.debug:
-        cmd.append("WG_DEBUG=1")
-    cmd.append("modules")
+    cmd = kbuild_argv(request.kernel, [f"M={src}", "W=1", f"-j{os.cpu_count() or 2}",
+                                       *(["WG_DEBUG=1"] if request.debug else []), "modules"], cwd=src)
     progress(f"building wireguard.ko for {request.kernel.release} (crypto {request.crypto}"
              f"{', debug' if request.debug else ''})")
     with log.open("w") as f:

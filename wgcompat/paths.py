@@ -18,8 +18,11 @@ def run_label(flavour: str, crypto: str, debug_module: bool = False) -> str:
 
 
 def vmtests_report_dir(target: str, flavour: str, crypto: str, debug_module: bool = False) -> Path:
-    """reports/<target>-<label>/: one vmtests run's JUnit XML, pytest log and consoles."""
-    return REPORTS / f"{target}-{run_label(flavour, crypto, debug_module)}"
+    """reports/<target>-<label>/: one vmtests run's JUnit XML, pytest log and consoles. A ':' or
+    '@' of the target (debian:6.12@bookworm-backports) becomes '-': Kbuild refuses a module
+    folder whose path has a ':' (the suites build test modules under the report folder)."""
+    safe = target.replace(":", "-").replace("@", "-")
+    return REPORTS / f"{safe}-{run_label(flavour, crypto, debug_module)}"
 
 
 def cache_root() -> Path:

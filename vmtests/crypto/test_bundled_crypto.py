@@ -36,8 +36,7 @@ from typing import Any
 
 import pytest
 
-from wgcompat.kernel.build import cc_args
-from wgcompat.module_build import MODULE_SRC, generate_compat, split_warnings
+from wgcompat.module_build import MODULE_SRC, generate_compat, kbuild_argv, split_warnings
 from wgcompat.run.guests import start_guest
 from wgcompat.vm.shell import cmd, redirect
 
@@ -82,7 +81,7 @@ def build(kernel_build: Any, tmp_path_factory: pytest.TempPathFactory) -> Build:
     shutil.copy(SGCHECK, src / "sgcheck.c")
     generate_compat(kernel_build, src, "bundled")
     (src / "Kbuild").write_text(KBUILD)
-    cmd = ["make", "-C", str(kernel_build.build_dir), f"M={src}", "W=1", *cc_args(), "modules"]
+    cmd = kbuild_argv(kernel_build, [f"M={src}", "W=1", "modules"], cwd=src)
     return Build(src, subprocess.run(cmd, capture_output=True, text=True, timeout=900))
 
 

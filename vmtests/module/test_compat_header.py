@@ -19,8 +19,7 @@ from typing import Any
 
 import pytest
 
-from wgcompat.kernel.build import cc_args
-from wgcompat.module_build import MODULE_SRC, generate_compat, split_warnings
+from wgcompat.module_build import MODULE_SRC, generate_compat, kbuild_argv, split_warnings
 
 USER = Path(__file__).with_name("compat_user.c")
 
@@ -34,7 +33,7 @@ def test_compat_h_compiles_with_w1(kernel_build: Any, crypto: str, tmp_path: Pat
     shutil.copy(USER, build / "compat_user.c")
     (build / "Kbuild").write_text(
         "OBJECT_FILES_NON_STANDARD := y\n-include $(src)/compat.mk\nobj-m := compat_user.o\n")
-    cmd = ["make", "-C", str(kernel_build.build_dir), f"M={build}", "W=1", *cc_args(), "compat_user.o"]
+    cmd = kbuild_argv(kernel_build, [f"M={build}", "W=1", "compat_user.o"], cwd=build)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, (

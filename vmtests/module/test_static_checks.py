@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from wgcompat.kernel.build import cc_args
+from wgcompat.module_build import kbuild_argv
 
 # file:line:col: warning|error: text (sparse and gcc alike)
 DIAGNOSTIC = re.compile(r"^(?P<file>[^:\s]+):\d+:\d+: (?:warning|error): ")
@@ -53,8 +53,8 @@ def test_sparse_and_w1_find_nothing_in_the_module(kernel_build: Any, module_buil
                     pytrace=False)
     src = tmp_path / "src"
     shutil.copytree(module_build.build_dir, src, ignore=shutil.ignore_patterns("*.o", "*.ko", "*.cmd", "*.mod*"))
-    cmd = ["make", "-C", str(kernel_build.build_dir), f"M={src}", "C=2", "W=1", f"-j{os.cpu_count() or 2}",
-           *cc_args(), *(["WG_DEBUG=1"] if debug else []), "modules"]
+    cmd = kbuild_argv(kernel_build, [f"M={src}", "C=2", "W=1", f"-j{os.cpu_count() or 2}",
+                                     *(["WG_DEBUG=1"] if debug else []), "modules"], cwd=src)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"the module failed to build under sparse:\n{output[-3000:]}"

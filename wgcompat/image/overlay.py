@@ -1,7 +1,8 @@
 """The per-boot overlay: a second, small cpio archive that Linux unpacks over the base image.
 
 It holds the kernel's modules (``<modules_root>/lib/modules/<release>``, build and source
-links left out) with the kernel's own ``wireguard.ko`` moved out of the module path to
+links left out; for a distribution kernel only ``select_modules`` and what they depend on,
+wgcompat.image.kmods, with the list the guest's /init loads at boot) with the kernel's own ``wireguard.ko`` moved out of the module path to
 ``/lib/modules/reference/``, our ``wireguard.ko`` as
 ``/lib/modules/<release>/updates/wireguard.ko``, the modules.* indexes of ``depmod`` run
 on that tree, and the files the caller puts into the guest (``put``: host file or folder,
@@ -11,6 +12,8 @@ absolute guest path). That list is the one way a file reaches the guest before i
 
 from __future__ import annotations
 
+import gzip
+import lzma
 import os
 import re
 import shutil
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wgcompat.errors import UserError
+from wgcompat.image import kmods
 from wgcompat.image.cpio import CpioWriter
 from wgcompat.image.hosttools import run_tool
 
@@ -34,6 +38,9 @@ class OverlayRequest:
     modules_root: Path | None = None        # INSTALL_MOD_PATH of the kernel (holds lib/modules/<release>)
     wireguard_ko: Path | None = None        # our module
     put: Sequence[Put] = field(default_factory=tuple)
+    # None: every module of the tree (our test kernels); names: only these and their
+    # dependencies, loaded at boot (a distribution kernel's whole tree, kmods.GUEST_MODULES)
+    select_modules: Sequence[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,15 +97,18 @@ def _stage_modules(req: OverlayRequest, release: str, stage: Path) -> tuple[int,
         if not src.is_dir():
             raise UserError(f"{req.modules_root} has no lib/modules/{release}",
                             "run `make modules_install INSTALL_MOD_PATH=<dir>` for this kernel")
-        shutil.copytree(src, moddir, symlinks=True, copy_function=_link_or_copy,
-                        ignore=lambda d, names: [n for n in names if n in ("build", "source")])
+        if req.select_modules is None:
+            shutil.copytree(src, moddir, symlinks=True, copy_function=_link_or_copy,
+                            ignore=lambda d, names: [n for n in names if n in ("build", "source")])
+        else:
+            _stage_selected(src, moddir, req.select_modules, stage / kmods.BOOT_LIST)
     moddir.mkdir(parents=True, exist_ok=True)
     own = sorted((moddir / "kernel/drivers/net/wireguard").glob("wireguard.ko*"))
     if own:
         ref = stage / "lib/modules/reference"
         ref.mkdir(parents=True, exist_ok=True)
         for ko in own:
-            shutil.move(str(ko), ref / ko.name)
+            _move_reference(ko, ref)
     if req.wireguard_ko is not None:
         if not req.wireguard_ko.is_file():
             raise UserError(f"{req.wireguard_ko} does not exist", "build the module first (invoke build)")
@@ -109,6 +119,40 @@ def _stage_modules(req: OverlayRequest, release: str, stage: Path) -> tuple[int,
         raise UserError(f"depmod failed for the guest's modules ({release}): {proc.stderr.strip()}",
                         "check the modules folder; `apt-get install kmod` provides depmod")
     return sum(1 for p in moddir.rglob("*") if _KO.search(p.name)), bool(own)
+
+
+def _move_reference(ko: Path, ref: Path) -> None:
+    """The kernel's own wireguard.ko into ``ref``, as ``wireguard.ko`` even where the kernel
+    compresses its modules (trixie's and sid's ``.ko.xz``): the suites load
+    /lib/modules/reference/wireguard.ko by that name (vmtests/lib/implementation.py)."""
+    if ko.suffix == ".ko":
+        shutil.move(str(ko), ref / ko.name)
+        return
+    openers = {".xz": lzma.open, ".gz": gzip.open}
+    if ko.suffix not in openers:
+        raise UserError(f"the kernel's own {ko.name} is compressed in a way the image builder cannot undo",
+                        "report this; .ko, .ko.xz and .ko.gz are understood")
+    with openers[ko.suffix](ko, "rb") as src, (ref / "wireguard.ko").open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    ko.unlink()
+
+
+# the indexes depmod reads besides the modules themselves
+_INDEXES = ("modules.builtin", "modules.builtin.modinfo", "modules.order")
+
+
+def _stage_selected(src: Path, moddir: Path, names: Sequence[str], boot_list: Path) -> None:
+    """``names`` (and the kernel's own WireGuard) with their closure from ``src``'s
+    modules.dep, and the boot list of those the guest loads."""
+    tree = kmods.ModuleTree.read(src)
+    for rel in tree.closure([*names, kmods.REFERENCE]):
+        (moddir / rel).parent.mkdir(parents=True, exist_ok=True)
+        _link_or_copy(str(src / rel), str(moddir / rel))
+    for index in _INDEXES:
+        if (src / index).is_file():
+            _link_or_copy(str(src / index), str(moddir / index))
+    boot_list.parent.mkdir(parents=True, exist_ok=True)
+    boot_list.write_text("".join(f"{name}\n" for name in tree.modules(names)))
 
 
 def build_overlay(req: OverlayRequest, out: Path) -> Overlay:

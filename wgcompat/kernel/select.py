@@ -1,4 +1,5 @@
-"""Which kernel a run is about, and getting it: --kernel V | --kernel-src PATH | --kernel-dir PATH.
+"""Which kernel a run is about, and getting it: --kernel V | --kernel debian:SERIES | --kernel-src PATH |
+--kernel-dir PATH.
 
 ``selection`` checks the options once into a KernelSelection; ``resolve_kernel`` turns
 that into a KernelBuild: a provider's source (or the user's tree) configured and built,
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from wgcompat import matrix
 from wgcompat.errors import UserError
+from wgcompat.kernel import debian_prebuilt
 from wgcompat.kernel.build import KernelBuild, KernelBuildRequest, build_kernel, open_kernel_dir
 from wgcompat.kernel.kconfig import FLAVOURS
 from wgcompat.kernel.providers import default_providers, fetch_source, local_tree
@@ -37,12 +39,16 @@ def selection(kernel: str | None = None, kernel_src: str | None = None, kernel_d
                         "more than one was given", "pass only one of them")
     if config not in FLAVOURS:
         raise UserError(f"--config {config} is not a kernel flavour", "use " + " or ".join(f"--config {f}" for f in FLAVOURS))
+    if debian_prebuilt.is_prebuilt(kernel):
+        _check_prebuilt(str(kernel), config)
     return KernelSelection(kernel=kernel, kernel_src=Path(kernel_src) if kernel_src else None,
                            kernel_dir=Path(kernel_dir) if kernel_dir else None, flavour=config)
 
 
 def resolve_kernel(sel: KernelSelection) -> KernelBuild:
     """Fetch and build (or open) the kernel the selection names."""
+    if debian_prebuilt.is_prebuilt(sel.kernel):
+        return _resolve_prebuilt(str(sel.kernel))
     if sel.kernel_dir:
         return open_kernel_dir(sel.kernel_dir)
     if sel.kernel_src:
@@ -55,4 +61,24 @@ def resolve_kernel(sel: KernelSelection) -> KernelBuild:
     say(f"source: Linux {source.release} from {source.provider} ({source.path})")
     kb = build_kernel(KernelBuildRequest(source=source, flavour=sel.flavour, jobs=sel.jobs), progress=say)
     say(f"kernel {kb.release} ({kb.flavour}){' (cached)' if kb.cached else ''}: {kb.build_dir}")
+    return kb
+
+
+# --------------------------------------------------------------------------
+# --kernel debian:<series>[-<flavour>][@<suite>]: Debian's own prebuilt kernels
+
+
+def _check_prebuilt(kernel: str, config: str) -> None:
+    """The name parses, and asks for nothing a prebuilt kernel cannot be (our debug config)."""
+    spec = debian_prebuilt.parse_spec(kernel)
+    if config != "normal":
+        raise UserError(f"--config {config} configures a kernel we build; {spec} is Debian's, built as Debian "
+                        "configured it", f"drop --config {config}, or use --kernel {spec.series} --config {config}")
+
+
+def _resolve_prebuilt(kernel: str) -> KernelBuild:
+    spec = debian_prebuilt.parse_spec(kernel)
+    say(f"looking for Debian's {spec}")
+    kb = debian_prebuilt.fetch_prebuilt(spec, progress=say)
+    say(f"kernel {kb.release} ({kb.source}){' (cached)' if kb.cached else ''}: {kb.build_dir}")
     return kb

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from wgcompat.errors import UserError
 from wgcompat.image.initrd import boot_image
+from wgcompat.image.kmods import GUEST_MODULES
 from wgcompat.image.overlay import OverlayRequest, Put
 from wgcompat.kernel.build import KernelBuild
+from wgcompat.kernel.debian_prebuilt import distribution_kernel
 from wgcompat.module_build import ModuleBuild
 from wgcompat.vm.launcher import GuestVM
 from wgcompat.vm.pair import wired_vms
@@ -32,7 +34,8 @@ def bootable(kb: KernelBuild) -> Path:
 
 def image_request(kb: KernelBuild, module: ModuleBuild | None, put: Sequence[Put] = ()) -> OverlayRequest:
     """The overlay of a guest of ``kb``: its modules, ``module``'s wireguard.ko if any, and ``put``."""
-    return OverlayRequest(modules_root=kb.modules_root, wireguard_ko=module.ko if module else None, put=tuple(put))
+    return OverlayRequest(modules_root=kb.modules_root, wireguard_ko=module.ko if module else None, put=tuple(put),
+                          select_modules=GUEST_MODULES if distribution_kernel(kb) else None)
 
 
 def start_guest(kb: KernelBuild, module: ModuleBuild | None, put: Sequence[Put], log_dir: Path,
