@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from wgcompat import paths
@@ -16,10 +17,22 @@ from wgcompat.errors import UserError
 from wgcompat.image.overlay import Put, checked_put
 from wgcompat.kernel.build import KernelBuild
 from wgcompat.kernel.select import KernelSelection, resolve_kernel
-from wgcompat.progress import say
+from wgcompat.module_build import ModuleBuild
+from wgcompat.progress import Ticker, say
 from wgcompat.run.guests import bootable, start_guest
 from wgcompat.run.plan import FILE_NAME, PlannedRun, RunRequest, plan_run
+from wgcompat.vm.launcher import GuestVM
 from wgcompat.vm.shell import chain, cmd, redirect
+
+
+def _booted(stack: ExitStack, kb: KernelBuild, module: ModuleBuild | None, puts: list[Put],
+            log_dir: Path) -> GuestVM:
+    """The guest, image made and booted under a progress line; ``stack`` shuts it down."""
+    started = time.monotonic()
+    with Ticker(f"making the guest image and booting {kb.release}"):
+        vm = stack.enter_context(start_guest(kb, module, puts, log_dir))
+    say(f"guest up in {time.monotonic() - started:.1f} s")
+    return vm
 
 
 def parse_put(spec: str) -> Put:
@@ -48,7 +61,8 @@ def boot_session(sel: KernelSelection, crypto: str, debug_module: bool, command:
     bootable(kb)
     log_dir = console_log_dir(kb, "boot")
     say(f"booting {kb.release}; console log in {log_dir}")
-    with start_guest(kb, module, puts, log_dir) as vm:
+    with ExitStack() as stack:
+        vm = _booted(stack, kb, module, puts, log_dir)
         if module:
             loaded = vm.run("modprobe wireguard", timeout=60)
             if loaded.status != 0:
@@ -92,7 +106,8 @@ def smoke(sel: KernelSelection, crypto: str) -> int:
     log_dir = console_log_dir(kb, "smoke")
     say(f"booting {kb.release}; console log in {log_dir}")
     failures = 0
-    with start_guest(kb, module, [], log_dir) as vm:
+    with ExitStack() as stack:
+        vm = _booted(stack, kb, module, [], log_dir)
         release = vm.run("uname -r", timeout=30).output.strip()
         print(f"guest kernel: {release}")
         for what, cmd, expected in SMOKE_STEPS:

@@ -31,6 +31,7 @@ from wgcompat import paths
 from wgcompat.image.cpio import CpioWriter
 from wgcompat.image.debs import SUITE, closure, download_debs
 from wgcompat.image.staging import FILES, populate
+from wgcompat.progress import Ticker
 
 BUILDER_VERSION = 3
 HERE = Path(__file__).resolve().parent
@@ -132,9 +133,10 @@ def build_base(*, cache_dir: Path | None = None, packages: Sequence[str] = BASE_
         try:
             staging = tmp / "root"
             staging.mkdir()
-            populate(staging, chosen)
             archive = tmp / ("base.cpio.gz" if compress == "gzip" else "base.cpio")
-            write_archive(staging, archive, compress)
+            with Ticker(f"building the guest base image ({len(chosen)} packages)"):
+                populate(staging, chosen)
+                write_archive(staging, archive, compress)
             shutil.rmtree(staging)
             (tmp / "manifest.json").write_text(json.dumps({
                 "key": key, "packages": list(packages), "debs": names, "archive": archive.name,

@@ -6,5 +6,5 @@ the source tarball (``invoke package``).
   tree      the shipped tree: module sources, the compat generator, dkms.conf
   deb       wgcompat-dkms_<version>_all.deb, built with dpkg-deb
   tarball   wgcompat-<version>.tar.gz and its .sha256
-  root      throwaway Debian roots (mmdebstrap, cached) where the DKMS path is tried
+  root      throwaway Debian roots (copies of a cached wgcompat.chroot) where the DKMS path is tried
 """
