@@ -20,7 +20,6 @@ complete, so an interrupted run never leaves a tree a later run would trust.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -34,6 +33,7 @@ from typing import Protocol
 
 from wgcompat import paths
 from wgcompat.apt import SUITES, AptEnv, apt_env
+from wgcompat.checksum import sha256_file
 from wgcompat.errors import UserError
 from wgcompat.kernel.version import KernelVersion, sort_key, upstream_from_debian
 from wgcompat.progress import Ticker
@@ -217,7 +217,7 @@ def _cached_deb(env: AptEnv, package: str, version: str) -> Path | None:
     show = subprocess.run(["apt-cache", *env._options(), "show", f"{package}={version}"],
                           capture_output=True, text=True)
     m = re.search(r"^SHA256:\s*([0-9a-f]{64})", show.stdout, re.M)
-    if not m or _sha256(debs[0]) != m.group(1):
+    if not m or sha256_file(debs[0]) != m.group(1):
         debs[0].unlink(missing_ok=True)
         return None
     return debs[0]
@@ -244,14 +244,6 @@ def _tarball_from_deb(deb: Path, package: str, workdir: Path) -> Path:
     tarballs[0].rename(out)
     shutil.rmtree(tmp, ignore_errors=True)
     return out
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # --------------------------------------------------------------------------
@@ -356,7 +348,7 @@ class KernelOrgProvider:
         dl = paths.downloads_dir() / "kernel.org"
         dl.mkdir(parents=True, exist_ok=True)
         final = dl / name
-        if not final.exists() or _sha256(final) != expected:
+        if not final.exists() or sha256_file(final) != expected:
             tmp = dl / f".{name}.{os.getpid()}.part"
             try:
                 self._download(candidate.detail, tmp)
@@ -368,7 +360,7 @@ class KernelOrgProvider:
                 tmp.unlink(missing_ok=True)
                 raise UserError(f"download failed: cannot download {candidate.detail}: {exc}",
                                 "check the network or set WGCOMPAT_KERNEL_ORG_MIRROR to a reachable mirror") from exc
-            got = _sha256(tmp)
+            got = sha256_file(tmp)
             if got != expected:
                 tmp.unlink(missing_ok=True)
                 raise UserError(

@@ -10,7 +10,6 @@ stamped with the commit's time: the same commit gives the same bytes and the sam
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import os
 import tarfile
@@ -18,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from wgcompat.checksum import sha256_file
 from wgcompat.errors import UserError
 from wgcompat.package.tree import write_tree
 from wgcompat.package.version import PackageVersion
@@ -28,14 +28,6 @@ class TarballResult:
     tarball: Path
     sha256_file: Path
     sha256: str
-
-
-def _sha256(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
 
 
 def build_tarball(version: PackageVersion, stamp: int, out_dir: Path) -> TarballResult:
@@ -60,7 +52,7 @@ def build_tarball(version: PackageVersion, stamp: int, out_dir: Path) -> Tarball
         partial = out_dir / f".{tarball.name}.partial"
         partial.write_bytes(gzip.compress(raw.getvalue(), compresslevel=9, mtime=stamp))
         os.replace(partial, tarball)
-    digest = _sha256(tarball)
+    digest = sha256_file(tarball)
     sums = out_dir / f"{tarball.name}.sha256"
     sums.write_text(f"{digest}  {tarball.name}\n")
     return TarballResult(tarball, sums, digest)
@@ -73,7 +65,7 @@ def verify(tarball: Path, sha256_file: Path | None = None) -> str:
         raise UserError(f"{sums} is missing, so {tarball.name} cannot be checked",
                         "download the .sha256 that was published with the tarball, next to it")
     expected = sums.read_text().split()[0] if sums.read_text().split() else ""
-    actual = _sha256(tarball)
+    actual = sha256_file(tarball)
     if actual != expected:
         raise UserError(f"{tarball.name} does not match its sha256 ({actual}, {sums.name} says {expected}): "
                         "the file is damaged or was altered",
