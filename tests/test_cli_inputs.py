@@ -114,3 +114,15 @@ def test_a_ci_kernel_outside_the_matrix_is_refused(tmp_path):
     assert "6.6" in err.value.cause and "[[kernel]]" in err.value.fix
     toml.write_text('default = "6.1"\n' + kernels)
     assert matrix.load(toml).ci_kernels == ("5.10", "6.1")
+
+
+def test_a_host_only_step_runs_with_its_own_pytest_options(tmp_path):
+    """ci.toml's `pytest` options reach steps that boot no kernel too (the packaging step's -k
+    once ran both suites because they were dropped)."""
+    from wgcompat.run.ci import host_step_command, load_plan
+
+    packaging = [s for s in load_plan().steps if s.kernel is None and s.options]
+    assert packaging, "ci.toml has no host-only step with pytest options to check"
+    for step in packaging:
+        command = host_step_command(step, tmp_path / "junit.xml", tmp_path / "tmp")
+        assert command[-len(step.options):] == list(step.options)

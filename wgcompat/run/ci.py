@@ -137,6 +137,12 @@ def _prebuilt(prebuilder: KernelPrebuilder, step: CiStep) -> KernelBuild | None:
     return None
 
 
+def host_step_command(step: CiStep, junit: Path, basetemp: Path) -> list[str]:
+    """The pytest command of a step that boots no kernel: its paths and its own options."""
+    return [sys.executable, "-m", "pytest", *step.paths, "-q", "-rfE", f"--junitxml={junit}",
+            f"--basetemp={basetemp}", *step.options]
+
+
 def _run_step(step: CiStep, plan: CiPlan, prebuilder: KernelPrebuilder) -> StepResult:
     from wgcompat.session import pytest_vm_args
 
@@ -147,8 +153,7 @@ def _run_step(step: CiStep, plan: CiPlan, prebuilder: KernelPrebuilder) -> StepR
     started = time.monotonic()
     say(f"CI step: {step.name}")
     if step.kernel is None:
-        cmd = [sys.executable, "-m", "pytest", *step.paths, "-q", "-rfE", f"--junitxml={junit}",
-               f"--basetemp={out / 'tmp'}"]
+        cmd = host_step_command(step, junit, out / "tmp")
     else:
         request = RunRequest(selection(step.kernel, config=step.flavour), crypto=step.crypto,
                              debug_module=step.debug_module)
