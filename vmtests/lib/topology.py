@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from wgcompat.vm.console import CommandResult as Result  # a guest command's status and output
 from wgcompat.vm.shell import chain, cmd, in_turn, key_input, redirect
 
 T = TypeVar("T")
@@ -57,16 +58,6 @@ class GuestCommandError(AssertionError):
 
 class WaitTimeout(AssertionError):
     pass
-
-
-@dataclass(frozen=True)
-class Result:
-    status: int
-    output: str
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 0
 
 
 def run(vm: Guest, cmd: str, timeout: float = 60.0) -> Result:
