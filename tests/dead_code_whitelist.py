@@ -56,3 +56,7 @@ _.uid
 _.gid
 _.uname
 _.gname
+
+# vmtests/lib/topology.py DeviceState.fwmark: the fourth column of `wg show dump`'s device line,
+# which parse_dump keeps with the others; read by tests/test_topology_parsers.py
+_.fwmark
