@@ -46,7 +46,7 @@ def parse_sign_option(text: str) -> SigningKey:
                             "certs/signing_key.x509, or DKMS's /var/lib/dkms/mok.key and mok.pub)")
         if not os.access(path, os.R_OK):
             raise UserError(f"the {what} {path} cannot be read by this user",
-                            f"run as a user that can read it, or fix its permissions (chmod, or sudo)")
+                            "run as a user that can read it, or fix its permissions (chmod, or sudo)")
     return pair
 
 

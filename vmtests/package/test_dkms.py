@@ -29,7 +29,8 @@ from pathlib import Path
 import pytest
 
 from wgcompat.package.build import PackageRequest, PackageResult, package
-from wgcompat.package.root import Completed, Root, root_image, throwaway_root
+from wgcompat.package.root import Root, root_image, throwaway_root
+from wgcompat.vm.console import CommandResult
 from wgcompat.package.tarball import verify
 
 SUITES = ("bullseye", "bookworm")
@@ -48,7 +49,7 @@ class Story:
     version: str
     k1: str = ""
     k2: str = ""
-    steps: dict[str, Completed] = field(default_factory=dict)
+    steps: dict[str, CommandResult] = field(default_factory=dict)
     facts: dict[str, str] = field(default_factory=dict)
 
 
@@ -117,7 +118,7 @@ def _run_story(suite: str, packaged: PackageResult, workdir: Path) -> Story:
         story.steps["wireguard-tools"] = root.run(["apt-get", "install", "-y", "-q", "wireguard-tools"])
         story.facts["python"] = root.run(["python3", "--version"]).output.strip()
         story.facts["dkms"] = root.run(["dkms", "--version"]).output.strip()
-        story.steps["status before headers"] = Completed([], 0, _status(root))
+        story.steps["status before headers"] = CommandResult(0, _status(root))
 
         image = _abi_package(root, "linux-image-amd64")
         story.k1 = _release(image)
@@ -129,12 +130,12 @@ def _run_story(suite: str, packaged: PackageResult, workdir: Path) -> Story:
 
         story.k2 = _release(_abi_package(root, "linux-headers-cloud-amd64"))
         story.steps["headers k2"] = root.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", f"linux-headers-{story.k2}"])
-        story.steps["status with both"] = Completed([], 0, _status(root))
+        story.steps["status with both"] = CommandResult(0, _status(root))
 
         _bad_input(root, story)
 
         story.steps["purge"] = root.run(["apt-get", "purge", "-y", "-q", "wgcompat-dkms"])
-        story.steps["status after purge"] = Completed([], 0, _status(root))
+        story.steps["status after purge"] = CommandResult(0, _status(root))
         story.steps["left after purge"] = root.sh(
             "ls -d /usr/src/wgcompat* /var/lib/dkms/wgcompat 2>/dev/null; "
             "find /lib/modules -path '*/updates/*' -name 'wireguard.ko*'", check=False)
@@ -145,10 +146,10 @@ def _run_story(suite: str, packaged: PackageResult, workdir: Path) -> Story:
         top = f"/tmp/wgcompat-{packaged.version}"
         root.run(["tar", "-C", "/tmp", "-xzf", tarball])
         story.steps["tarball dkms install"] = root.run(["dkms", "install", top, "-k", story.k1])
-        story.steps["tarball modules"] = Completed([], 0, _installed_modules(root))
+        story.steps["tarball modules"] = CommandResult(0, _installed_modules(root))
         story.steps["tarball dkms remove"] = root.run(["dkms", "remove", "-m", "wgcompat", "-v", packaged.version,
                                                        "--all"])
-        story.steps["tarball left"] = Completed([], 0, _status(root) + _installed_modules(root))
+        story.steps["tarball left"] = CommandResult(0, _status(root) + _installed_modules(root))
     story.facts.update(k1=story.k1, k2=story.k2)
     return _tell(story)
 
@@ -209,12 +210,12 @@ def test_dkms_signs_the_module_with_its_own_key_where_it_can(story: Story) -> No
 
 def test_a_kernel_outside_the_supported_range_is_skipped_with_the_reason(story: Story) -> None:
     step = story.steps["too old"]
-    assert step.returncode != 0
+    assert step.status != 0
     assert "BUILD_EXCLUSIVE" in step.output, step.output
 
 
 def test_a_broken_compiler_stops_the_build_and_make_log_says_where_the_cause_is(story: Story) -> None:
-    assert story.steps["broken compiler"].returncode != 0
+    assert story.steps["broken compiler"].status != 0
     make_log = story.steps["make.log"].output
     assert "compat.h was not generated for this kernel" in make_log and "compat.log" in make_log, make_log
     compat_log = story.steps["compat.log"].output

@@ -27,6 +27,7 @@ from pathlib import Path
 from wgcompat import chroot
 from wgcompat.errors import UserError
 from wgcompat.progress import say
+from wgcompat.vm.console import CommandResult  # a command's status and output, as in a guest
 
 BASE_PACKAGES = ("dkms", "python3", "python3-jinja2", "kmod", "openssl")
 # what the path runs inside the root: apt and dkms, with no terminal to ask questions on
@@ -48,20 +49,13 @@ def root_image(suite: str, packages: Sequence[str] = BASE_PACKAGES) -> RootImage
     return RootImage(suite, made.root)
 
 
-@dataclass
-class Completed:
-    argv: list[str]
-    returncode: int
-    output: str
-
-
 class Root:
     """One unpacked copy of a root image; ``run`` executes a command inside it."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def run(self, argv: Sequence[str], check: bool = True, timeout: float = 1800) -> Completed:
+    def run(self, argv: Sequence[str], check: bool = True, timeout: float = 1800) -> CommandResult:
         # mounts made inside the new namespace vanish with it; the host sees none of them
         script = ('set -e; r=$1; shift; mount -t proc proc "$r/proc"; mount -t sysfs sys "$r/sys"; '
                   'mount --rbind /dev "$r/dev"; mount -t tmpfs tmpfs "$r/run"; '
@@ -70,14 +64,14 @@ class Root:
         full = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(self.path),
                 *env_args, *argv]
         done = subprocess.run(full, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-        result = Completed(list(argv), done.returncode, done.stdout + done.stderr)
+        result = CommandResult(done.returncode, done.stdout + done.stderr)
         if check and done.returncode != 0:
             tail = "\n".join(result.output.strip().splitlines()[-25:])
             raise AssertionError(f"in the {self.path.name} root, `{shlex.join(argv)}` exited "
                                  f"{done.returncode}:\n{tail}")
         return result
 
-    def sh(self, command: str, check: bool = True) -> Completed:
+    def sh(self, command: str, check: bool = True) -> CommandResult:
         return self.run(["sh", "-c", command], check=check)
 
     def put(self, source: Path, inside: str) -> str:

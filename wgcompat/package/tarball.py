@@ -58,9 +58,9 @@ def build_tarball(version: PackageVersion, stamp: int, out_dir: Path) -> Tarball
     return TarballResult(tarball, sums, digest)
 
 
-def verify(tarball: Path, sha256_file: Path | None = None) -> str:
+def verify(tarball: Path, sums_file: Path | None = None) -> str:
     """The tarball's sha256, after checking it against ``<tarball>.sha256`` (or the file given)."""
-    sums = sha256_file or tarball.with_name(tarball.name + ".sha256")
+    sums = sums_file or tarball.with_name(tarball.name + ".sha256")
     if not sums.is_file():
         raise UserError(f"{sums} is missing, so {tarball.name} cannot be checked",
                         "download the .sha256 that was published with the tarball, next to it")
