@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The wireguard net_device (see device.h for the locking rules): link
- * creation and teardown, open/stop, and the pernet hook that deletes
- * devices whose sockets live in a namespace that is going away.
+ * creation and teardown, open/stop, and the pernet hook that closes the
+ * sockets, and drops the peers' cached routes, of devices whose sockets
+ * live in a namespace that is going away (the devices stay where they are).
  *
  * What a device owns besides its peers is listed once, in wgdev_parts[]:
  * newlink builds the parts front to back, and both a failed newlink and
@@ -394,6 +395,7 @@ static struct rtnl_link_ops wgdev_link_ops __read_mostly = {
  */
 static void wgdev_net_pre_exit(struct net *net)
 {
+	struct wgpeer *peer;
 	struct wgdev *wg;
 
 	rtnl_lock();
@@ -402,6 +404,17 @@ static void wgdev_net_pre_exit(struct net *net)
 			continue;
 		wgsock_close(wg);
 		WRITE_ONCE(wg->sock_net, NULL);
+		/*
+		 * The peers' cached routes belong to the dying namespace and
+		 * hold its devices (its loopback at least): the namespace
+		 * cannot finish dying while a device that lives elsewhere
+		 * keeps them. No sender finds a socket any more, so nothing
+		 * fills the caches again.
+		 */
+		mutex_lock(&wg->update_lock);
+		list_for_each_entry(peer, &wg->peers, dev_entry)
+			wgpeer_clear_src(peer);
+		mutex_unlock(&wg->update_lock);
 	}
 	rtnl_unlock();
 	wg_ratelimiter_forget_net(net);

@@ -220,17 +220,23 @@ void wgpeer_set_endpoint(struct wgpeer *peer, const struct wgendpoint *ep)
 	write_lock_bh(&peer->ep_lock);
 	if (wgpeer_endpoint_differs(&peer->ep, ep)) {
 		peer->ep = *ep;
-		dst_cache_reset(&peer->dst_cache);
+		dst_cache_reset_now(&peer->dst_cache);
 	}
 	write_unlock_bh(&peer->ep_lock);
 }
 
+/*
+ * Senders read the cache under ep_lock held for reading, so with it held for
+ * writing the cached routes can be released at once (dst_cache_reset() only
+ * marks them stale, and a stale route keeps its device, and the namespace
+ * of that device, until this CPU sends again).
+ */
 void wgpeer_clear_src(struct wgpeer *peer)
 {
 	write_lock_bh(&peer->ep_lock);
 	memset(&peer->ep.src6, 0, sizeof(peer->ep.src6));
 	peer->ep.src_ifindex = 0;
-	dst_cache_reset(&peer->dst_cache);
+	dst_cache_reset_now(&peer->dst_cache);
 	write_unlock_bh(&peer->ep_lock);
 }
 

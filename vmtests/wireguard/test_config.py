@@ -25,6 +25,7 @@ import pytest
 
 from vmtests.lib.implementation import ensure_loaded
 from vmtests.lib.topology import Netns, Pair, Topology, run, two_peers, wait_until
+from wgcompat.vm.shell import chain, cmd
 
 
 def udp_ports(ns: Netns) -> set[int]:
@@ -150,8 +151,10 @@ def test_deleting_a_namespace_deletes_its_interfaces_and_frees_their_ports(topo:
     assert p.b.ping(Pair.A4, count=1, wait=1).received == 0
 
 
-def test_deleting_the_namespace_of_its_socket_keeps_an_interface_that_lives_elsewhere(topo: Topology) -> None:
-    p = two_peers(topo)
+@pytest.mark.parametrize("outer", [pytest.param(4, id="outer-v4"), pytest.param(6, id="outer-v6")])
+def test_deleting_the_namespace_of_its_socket_keeps_an_interface_that_lives_elsewhere(topo: Topology,
+                                                                                     outer: int) -> None:
+    p = two_peers(topo, outer_family=outer)
     p.a.wait_ping(Pair.B4)
     deleted = topo.vm.run(f"ip netns del {p.outer.name}", timeout=60)
     assert deleted.status == 0, f"ip netns del {p.outer.name} failed: {deleted.output}"
@@ -163,6 +166,18 @@ def test_deleting_the_namespace_of_its_socket_keeps_an_interface_that_lives_else
         state = w.show()
         assert state.private_key == w.keys.private and list(state.peers) == [peer.public_key], state
     assert p.a.ping(Pair.B4, count=1, wait=1).received == 0
+    # The kernel ends namespaces one batch after another. Had a device that lives on kept
+    # anything of outer's (a cached route holds outer's loopback), outer's end would wait
+    # for ever and every namespace deleted after it with it: a namespace deleted now must
+    # go, and its veth's other end in the guest's own namespace with it.
+    later, veth = f"{p.outer.name}-later", "wgclater0"
+    made = topo.vm.run(chain(cmd("ip", "netns", "add", later),
+                             cmd("ip", "link", "add", veth, "type", "veth", "peer", "name", "in-later",
+                                 "netns", later),
+                             cmd("ip", "netns", "del", later)), timeout=60)
+    assert made.status == 0, made.output
+    wait_until(lambda: not topo.vm.run(cmd("ip", "link", "show", "dev", veth)).ok, 60,
+               f"the end of a namespace deleted after {p.outer.name} ({veth} to leave with it)")
 
 
 @pytest.mark.destructive
