@@ -13,11 +13,8 @@ set -euo pipefail
 impl=$1
 n=$2
 
-case $impl in
-ours | reference) ;;
-*) echo "unknown implementation $impl" >&2; exit 2 ;;
-esac
 . "$(dirname "$0")/netns-pair.sh"
+kernel_implementation "$impl"
 netns_pair hsa hsb 10.101.0
 load_wireguard "$impl"
 

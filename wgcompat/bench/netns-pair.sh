@@ -4,6 +4,8 @@
 #
 #   netns_pair A B PREFIX   ns A: veth-a PREFIX.1/24 ==veth== ns B: veth-b PREFIX.2/24
 #   load_wireguard IMPL     ours | reference (the kernel's own) | anything else: nothing
+#   kernel_implementation IMPL
+#                           exits 2, naming IMPL, unless it is ours or reference
 
 netns_pair() {
 	local a=$1 b=$2 prefix=$3
@@ -33,5 +35,12 @@ load_wireguard() {
 	case $1 in
 	ours) modprobe wireguard ;;
 	reference) wgc-load-reference ;;
+	esac
+}
+
+kernel_implementation() {
+	case $1 in
+	ours | reference) ;;
+	*) echo "unknown implementation $1 (ours or reference)" >&2; exit 2 ;;
 	esac
 }

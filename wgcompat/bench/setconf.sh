@@ -15,11 +15,8 @@ peers=$2
 ips=$3
 rounds=$4
 
-case $impl in
-ours | reference) ;;
-*) echo "unknown implementation $impl" >&2; exit 2 ;;
-esac
 . "$(dirname "$0")/netns-pair.sh"
+kernel_implementation "$impl"
 netns_pair sca scb 10.104.0
 load_wireguard "$impl"
 
