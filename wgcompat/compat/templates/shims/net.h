@@ -133,7 +133,25 @@ static const struct header_ops ip_tunnel_header_ops __maybe_unused = {
 #define icmpv6_ndo_send icmpv6_send
 #endif
 #if !WGC_HAVE_DST_CACHE_RESET_NOW
-#define dst_cache_reset_now dst_cache_reset
+/*
+ * dst_cache_reset() only marks the cached routes stale: each keeps its device
+ * (and so that device's namespace) until its CPU uses the cache again. Release
+ * them now by swapping in an empty cache and destroying the old one. Like the
+ * kernel's own, the caller guarantees that nobody else uses @cache meanwhile.
+ * Where the empty cache cannot be had (atomic allocation), the lazy reset.
+ */
+static inline void wgc_dst_cache_reset_now(struct dst_cache *cache)
+{
+	struct dst_cache old;
+
+	if (dst_cache_init(&old, GFP_ATOMIC)) {
+		dst_cache_reset(cache);
+		return;
+	}
+	swap(*cache, old);
+	dst_cache_destroy(&old);
+}
+#define dst_cache_reset_now wgc_dst_cache_reset_now
 #endif
 
 /* IPv6 route lookup without a hard dependency on ipv6.ko where the stub exists. */
