@@ -387,35 +387,38 @@ static struct rtnl_link_ops wgdev_link_ops __read_mostly = {
 };
 
 /*
- * A namespace is dying. Devices that live in it are deleted by the core.
- * A device whose sockets live in it but that was moved to another namespace
- * stays there with its configuration and loses only its sockets: they hold
- * no reference on the dying namespace, so they go now, and the device can
- * open none again (wgsock_open() refuses without sock_net).
+ * Cuts @wg off from the namespace its sockets live in, which is dying: the
+ * sockets go (they hold no reference on it), no new one can be opened
+ * (wgsock_open() refuses without sock_net), and the peers' cached routes,
+ * which hold that namespace's devices (its loopback at least), are released
+ * at once. No sender finds a socket any more, so nothing fills them again.
+ */
+static void wgdev_orphan(struct wgdev *wg)
+{
+	struct wgpeer *peer;
+
+	ASSERT_RTNL();
+	wgsock_close(wg);
+	WRITE_ONCE(wg->sock_net, NULL);
+	mutex_lock(&wg->update_lock);
+	list_for_each_entry(peer, &wg->peers, dev_entry)
+		wgpeer_clear_src(peer);
+	mutex_unlock(&wg->update_lock);
+}
+
+/*
+ * A namespace is dying. Devices that live in it are deleted by the core; a
+ * device moved elsewhere whose sockets live in it keeps its configuration
+ * and is orphaned.
  */
 static void wgdev_net_pre_exit(struct net *net)
 {
-	struct wgpeer *peer;
 	struct wgdev *wg;
 
 	rtnl_lock();
-	list_for_each_entry(wg, &wgdev_list, dev_entry) {
-		if (wg->sock_net != net)
-			continue;
-		wgsock_close(wg);
-		WRITE_ONCE(wg->sock_net, NULL);
-		/*
-		 * The peers' cached routes belong to the dying namespace and
-		 * hold its devices (its loopback at least): the namespace
-		 * cannot finish dying while a device that lives elsewhere
-		 * keeps them. No sender finds a socket any more, so nothing
-		 * fills the caches again.
-		 */
-		mutex_lock(&wg->update_lock);
-		list_for_each_entry(peer, &wg->peers, dev_entry)
-			wgpeer_clear_src(peer);
-		mutex_unlock(&wg->update_lock);
-	}
+	list_for_each_entry(wg, &wgdev_list, dev_entry)
+		if (wg->sock_net == net)
+			wgdev_orphan(wg);
 	rtnl_unlock();
 	wg_ratelimiter_forget_net(net);
 }
