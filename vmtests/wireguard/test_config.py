@@ -170,7 +170,7 @@ def test_deleting_the_namespace_of_its_socket_keeps_an_interface_that_lives_else
     # anything of outer's (a cached route holds outer's loopback), outer's end would wait
     # for ever and every namespace deleted after it with it: a namespace deleted now must
     # go, and its veth's other end in the guest's own namespace with it.
-    later, veth = f"{p.outer.name}-later", "wgclater0"
+    later, veth = f"{p.outer.name}-later", f"wgclater{outer}"
     made = topo.vm.run(chain(cmd("ip", "netns", "add", later),
                              cmd("ip", "link", "add", veth, "type", "veth", "peer", "name", "in-later",
                                  "netns", later),

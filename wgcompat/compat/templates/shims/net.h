@@ -142,14 +142,14 @@ static const struct header_ops ip_tunnel_header_ops __maybe_unused = {
  */
 static inline void wgc_dst_cache_reset_now(struct dst_cache *cache)
 {
-	struct dst_cache old;
+	struct dst_cache spare;
 
-	if (dst_cache_init(&old, GFP_ATOMIC)) {
+	if (dst_cache_init(&spare, GFP_ATOMIC)) {
 		dst_cache_reset(cache);
 		return;
 	}
-	swap(*cache, old);
-	dst_cache_destroy(&old);
+	swap(*cache, spare);	/* spare now holds the routes */
+	dst_cache_destroy(&spare);
 }
 #define dst_cache_reset_now wgc_dst_cache_reset_now
 #endif
