@@ -40,6 +40,35 @@ struct wgsock_tx {
 	struct flowi fl;
 };
 
+#ifdef WG_DEBUG
+#include <linux/delay.h>
+
+static unsigned int route_delay_ms;
+module_param(route_delay_ms, uint, 0644);
+MODULE_PARM_DESC(route_delay_ms,
+		 "debug builds only: busy-wait between looking up a peer's route and caching it (ms, at most 5000)");
+
+/*
+ * Widens the window between a peer's route lookup and its caching, so that
+ * a test can change the endpoint inside it (vmtests test_route_cache.py).
+ * It spins: the sender runs with BH off and holds the peer's ep_lock.
+ */
+static void wgsock_hold_route(const struct wgsock_tx *tx)
+{
+	unsigned int ms = min(READ_ONCE(route_delay_ms), 5000U);
+
+	if (!ms || !tx->cache)
+		return;
+	pr_info("%s: route_delay_ms: holding the route to %pISpfsc for %u ms\n",
+		tx->wg->dev->name, &tx->ep->addr, ms);
+	mdelay(ms);
+}
+#else
+static inline void wgsock_hold_route(const struct wgsock_tx *tx)
+{
+}
+#endif
+
 /*
  * Forgets the sticky source: routing chooses one (and the way out) again.
  * With a peer's cache, under its ep_lock held for reading (wgsock_send()).
@@ -121,6 +150,7 @@ static struct dst_entry *wgsock_route4(struct wgsock_tx *tx, u32 mark)
 	dst = wgsock_vet(tx, IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst);
 	if (IS_ERR(dst))
 		return dst;
+	wgsock_hold_route(tx);
 	if (tx->cache)
 		dst_cache_set_ip4(tx->cache, dst, fl->saddr);
 	tx->ep->src4 = fl->saddr;
@@ -165,6 +195,7 @@ static struct dst_entry *wgsock_route6(struct wgsock_tx *tx, u32 mark)
 	dst = wgsock_vet(tx, dst);
 	if (IS_ERR(dst))
 		return dst;
+	wgsock_hold_route(tx);
 	if (tx->cache)
 		dst_cache_set_ip6(tx->cache, dst, &fl->saddr);
 	tx->ep->src6 = fl->saddr;

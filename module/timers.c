@@ -74,6 +74,34 @@ static bool wgtimers_usable(struct wgpeer *peer)
 	return !READ_ONCE(peer->dead) && netif_running(peer->wg->dev);
 }
 
+#ifdef WG_DEBUG
+#include <linux/delay.h>
+
+static unsigned int arm_delay_ms;
+module_param(arm_delay_ms, uint, 0644);
+MODULE_PARM_DESC(arm_delay_ms,
+		 "debug builds only: busy-wait between a timer's liveness check and its arming (ms, at most 5000)");
+
+/*
+ * Widens the window between wgtimers_usable() and mod_timer(), so that a
+ * test can remove the peer inside it (vmtests test_timer_teardown.py).
+ */
+static void wgtimers_hold_arm(struct wgpeer *peer, enum wgtimer_id id)
+{
+	unsigned int ms = min(READ_ONCE(arm_delay_ms), 5000U);
+
+	if (!ms)
+		return;
+	pr_info("%s: arm_delay_ms: holding timer %d of peer %llu for %u ms\n",
+		peer->wg->dev->name, id, peer->serial, ms);
+	mdelay(ms);
+}
+#else
+static inline void wgtimers_hold_arm(struct wgpeer *peer, enum wgtimer_id id)
+{
+}
+#endif
+
 /*
  * (Re)starts a timer to expire @delay jiffies from now. The check and the
  * arming form one RCU-bh read section: teardown marks the peer dead, waits
@@ -85,8 +113,10 @@ static void wgtimers_arm(struct wgpeer *peer, enum wgtimer_id id,
 			 unsigned long delay)
 {
 	rcu_read_lock_bh();
-	if (wgtimers_usable(peer))
+	if (wgtimers_usable(peer)) {
+		wgtimers_hold_arm(peer, id);
 		mod_timer(&peer->timers[id], jiffies + delay);
+	}
 	rcu_read_unlock_bh();
 }
 
