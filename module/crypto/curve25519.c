@@ -142,7 +142,8 @@ static __always_inline void fe_reduce128(fe h, wgc_u128 t0, wgc_u128 t1,
 
 /*
  * The same reduction as fe_reduce128, its carries interleaved with the
- * column sums of a product: t3 and t4 first, so that their carries are under
+ * column sums of a product: t3 and t4 first (their products alternated,
+ * two independent additions in flight), so that their carries are under
  * way while t0, t1 and t2 are summed, and fewer sums are live at once.
  */
 static __always_inline void fe_mul(fe h, const fe f, const fe g)
@@ -154,10 +155,16 @@ static __always_inline void fe_mul(fe h, const fe f, const fe g)
 	wgc_u128 t0, t1, t2, t3, t4;
 	u64 h0, h1, h2, h3, h4, c;
 
-	t3 = (wgc_u128)f0 * g3 + (wgc_u128)f1 * g2 + (wgc_u128)f2 * g1 +
-	     (wgc_u128)f3 * g0 + (wgc_u128)f4 * g4_19;
-	t4 = (wgc_u128)f0 * g4 + (wgc_u128)f1 * g3 + (wgc_u128)f2 * g2 +
-	     (wgc_u128)f3 * g1 + (wgc_u128)f4 * g0;
+	t3 = (wgc_u128)f0 * g3;
+	t4 = (wgc_u128)f0 * g4;
+	t3 += (wgc_u128)f1 * g2;
+	t4 += (wgc_u128)f1 * g3;
+	t3 += (wgc_u128)f2 * g1;
+	t4 += (wgc_u128)f2 * g2;
+	t3 += (wgc_u128)f3 * g0;
+	t4 += (wgc_u128)f3 * g1;
+	t3 += (wgc_u128)f4 * g4_19;
+	t4 += (wgc_u128)f4 * g0;
 	t4 += (u64)(t3 >> 51);
 	h3 = (u64)t3 & M51;
 	t0 = (wgc_u128)f0 * g0 + (wgc_u128)f1 * g4_19 + (wgc_u128)f2 * g3_19 +
