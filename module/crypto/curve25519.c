@@ -22,7 +22,6 @@
  *
  * Locking: none; all state lives on the caller's stack and is wiped.
  */
-
 #include <linux/random.h>
 
 #include "internal.h"
@@ -105,9 +104,10 @@ static __always_inline void fe_sub(fe h, const fe f, const fe g)
 
 /*
  * Five 128-bit column sums to limbs, in two carry chains that run side by
- * side (t0 -> t1 -> t2 -> t3 and t3 -> t4 -> t0 -> t1) instead of one through
- * all five. With inputs below 2^54, t0..t3 < 77 * 2^108 < 2^115 so that every
- * carry fits in 64 bits, and t4 < 5 * 2^108 so that 19 times its carry does.
+ * side (t0 -> t1 -> t2 -> h3 -> h4 and t3 -> t4 -> h0 -> h1) instead of one
+ * through all five. With inputs below 2^54, t0..t3 < 77 * 2^108 < 2^115 so
+ * that every carry fits in 64 bits, and t4 < 5 * 2^108 so that 19 times its
+ * carry does.
  */
 static __always_inline void fe_reduce128(fe h, wgc_u128 t0, wgc_u128 t1,
 					 wgc_u128 t2, wgc_u128 t3,
@@ -436,7 +436,8 @@ struct wgc_x25519_ladder {
  * and (x3, z3) before; then
  * x3 = (DA + CB)^2, z3 = x1 (DA - CB)^2,
  * x2 = AA BB, z2 = E (AA + a24 E) with E = AA - BB, a24 = 121665.
- * The operations are ordered so that consecutive ones are independent.
+ * The operations are ordered so that most neighbours do not depend on each
+ * other.
  */
 static __always_inline void wgc_x25519_step(struct wgc_x25519_ladder *l,
 					    u32 swap)
