@@ -8,6 +8,18 @@
  * products where the compiler has __int128, and sixteen 16-bit limbs with
  * 32x32->64 products elsewhere (32-bit kernels): slower but portable.
  *
+ * The radix 2^51 code is written for speed at -O2: every field operation
+ * is inlined into the ladder and unrolled, additions and subtractions do
+ * not carry (the bounds below leave room for them), the products carry
+ * in two interleaved chains rather than one, the squaring has its own
+ * formula, and the multiplication by a24 is a one-round small-constant
+ * multiply fused with the addition that follows it.
+ *
+ * Bounds (radix 2^51): fe_mul, fe_sq and fe_mul_a24_add accept limbs below
+ * 2^54; fe_mul and fe_sq return limbs below 2^51 + 2^13, fe_mul_a24_add
+ * below 2^51 + 2^25. Sums and differences (f - g + 2p) of two such results
+ * stay below 2^53, so every input a product sees in the ladder is below 2^54.
+ *
  * Locking: none; all state lives on the caller's stack and is wiped.
  */
 #include <linux/random.h>
@@ -71,64 +83,114 @@ static void fe_tobytes(u8 s[32], const fe f)
 	memzero_explicit(h, sizeof(h));
 }
 
-static void fe_add(fe h, const fe f, const fe g)
+static __always_inline void fe_add(fe h, const fe f, const fe g)
 {
-	int i;
-
-	for (i = 0; i < 5; i++)
-		h[i] = f[i] + g[i];
+	h[0] = f[0] + g[0];
+	h[1] = f[1] + g[1];
+	h[2] = f[2] + g[2];
+	h[3] = f[3] + g[3];
+	h[4] = f[4] + g[4];
 }
 
-/* h = f - g + 4p; g's limbs must be below 2^53. */
-static void fe_sub(fe h, const fe f, const fe g)
+/* h = f - g + 2p; g's limbs must be below 2^52 - 38 (true of every result) */
+static __always_inline void fe_sub(fe h, const fe f, const fe g)
 {
-	h[0] = f[0] + 0x1fffffffffffb4ULL - g[0];
-	h[1] = f[1] + 0x1ffffffffffffcULL - g[1];
-	h[2] = f[2] + 0x1ffffffffffffcULL - g[2];
-	h[3] = f[3] + 0x1ffffffffffffcULL - g[3];
-	h[4] = f[4] + 0x1ffffffffffffcULL - g[4];
+	h[0] = f[0] + 0xfffffffffffdaULL - g[0];
+	h[1] = f[1] + 0xffffffffffffeULL - g[1];
+	h[2] = f[2] + 0xffffffffffffeULL - g[2];
+	h[3] = f[3] + 0xffffffffffffeULL - g[3];
+	h[4] = f[4] + 0xffffffffffffeULL - g[4];
 }
 
-static void fe_reduce128(fe h, wgc_u128 t0, wgc_u128 t1, wgc_u128 t2,
-			 wgc_u128 t3, wgc_u128 t4)
+/*
+ * Five 128-bit column sums to limbs, in two carry chains that run side by
+ * side (t0 -> t1 -> t2 -> h3 -> h4 and t3 -> t4 -> h0 -> h1) instead of one
+ * through all five. With inputs below 2^54, t0..t3 < 77 * 2^108 < 2^115 so
+ * that every carry fits in 64 bits, and t4 < 5 * 2^108 so that 19 times its
+ * carry does.
+ */
+static __always_inline void fe_reduce128(fe h, wgc_u128 t0, wgc_u128 t1,
+					 wgc_u128 t2, wgc_u128 t3,
+					 wgc_u128 t4)
 {
-	wgc_u128 c;
+	u64 h0, h1, h2, h3, h4, c;
 
-	t1 += t0 >> 51;
-	t2 += t1 >> 51;
-	t3 += t2 >> 51;
-	t4 += t3 >> 51;
-	/* the carry out of t4 can reach 2^64: fold it in 128 bits */
-	c = (t4 >> 51) * 19 + ((u64)t0 & M51);
-	h[0] = (u64)c & M51;
-	h[1] = ((u64)t1 & M51) + (u64)(c >> 51);
-	h[2] = (u64)t2 & M51;
-	h[3] = (u64)t3 & M51;
-	h[4] = (u64)t4 & M51;
+	t1 += (u64)(t0 >> 51);
+	h0 = (u64)t0 & M51;
+	t4 += (u64)(t3 >> 51);
+	h3 = (u64)t3 & M51;
+
+	t2 += (u64)(t1 >> 51);
+	h1 = (u64)t1 & M51;
+	c = (u64)(t4 >> 51);
+	h4 = (u64)t4 & M51;
+	h0 += c * 19;
+
+	h3 += (u64)(t2 >> 51);
+	h2 = (u64)t2 & M51;
+	h1 += h0 >> 51;
+	h0 &= M51;
+	h4 += h3 >> 51;
+	h3 &= M51;
+
+	h[0] = h0;
+	h[1] = h1;
+	h[2] = h2;
+	h[3] = h3;
+	h[4] = h4;
 }
 
-static void fe_mul(fe h, const fe f, const fe g)
+/*
+ * The same reduction as fe_reduce128, its carries interleaved with the
+ * column sums of a product: t3 and t4 first (their products alternated,
+ * two independent additions in flight), so that their carries are under
+ * way while t0, t1 and t2 are summed, and fewer sums are live at once.
+ */
+static __always_inline void fe_mul(fe h, const fe f, const fe g)
 {
 	const u64 f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
 	const u64 g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4];
 	const u64 g1_19 = g1 * 19, g2_19 = g2 * 19, g3_19 = g3 * 19;
 	const u64 g4_19 = g4 * 19;
 	wgc_u128 t0, t1, t2, t3, t4;
+	u64 h0, h1, h2, h3, h4, c;
 
+	t3 = (wgc_u128)f0 * g3;
+	t4 = (wgc_u128)f0 * g4;
+	t3 += (wgc_u128)f1 * g2;
+	t4 += (wgc_u128)f1 * g3;
+	t3 += (wgc_u128)f2 * g1;
+	t4 += (wgc_u128)f2 * g2;
+	t3 += (wgc_u128)f3 * g0;
+	t4 += (wgc_u128)f3 * g1;
+	t3 += (wgc_u128)f4 * g4_19;
+	t4 += (wgc_u128)f4 * g0;
+	t4 += (u64)(t3 >> 51);
+	h3 = (u64)t3 & M51;
 	t0 = (wgc_u128)f0 * g0 + (wgc_u128)f1 * g4_19 + (wgc_u128)f2 * g3_19 +
 	     (wgc_u128)f3 * g2_19 + (wgc_u128)f4 * g1_19;
+	c = (u64)(t4 >> 51);
+	h4 = (u64)t4 & M51;
 	t1 = (wgc_u128)f0 * g1 + (wgc_u128)f1 * g0 + (wgc_u128)f2 * g4_19 +
 	     (wgc_u128)f3 * g3_19 + (wgc_u128)f4 * g2_19;
+	t1 += (u64)(t0 >> 51);
+	h0 = ((u64)t0 & M51) + c * 19;
 	t2 = (wgc_u128)f0 * g2 + (wgc_u128)f1 * g1 + (wgc_u128)f2 * g0 +
 	     (wgc_u128)f3 * g4_19 + (wgc_u128)f4 * g3_19;
-	t3 = (wgc_u128)f0 * g3 + (wgc_u128)f1 * g2 + (wgc_u128)f2 * g1 +
-	     (wgc_u128)f3 * g0 + (wgc_u128)f4 * g4_19;
-	t4 = (wgc_u128)f0 * g4 + (wgc_u128)f1 * g3 + (wgc_u128)f2 * g2 +
-	     (wgc_u128)f3 * g1 + (wgc_u128)f4 * g0;
-	fe_reduce128(h, t0, t1, t2, t3, t4);
+	t2 += (u64)(t1 >> 51);
+	h1 = (u64)t1 & M51;
+	h3 += (u64)(t2 >> 51);
+	h2 = (u64)t2 & M51;
+
+	h[0] = h0 & M51;
+	h[1] = h1 + (h0 >> 51);
+	h[2] = h2;
+	h[3] = h3 & M51;
+	h[4] = h4 + (h3 >> 51);
 }
 
-static void fe_sq(fe h, const fe f)
+/* 15 products instead of 25: the cross terms doubled */
+static __always_inline void fe_sq(fe h, const fe f)
 {
 	const u64 f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
 	const u64 f0_2 = f0 * 2, f1_2 = f1 * 2;
@@ -144,11 +206,48 @@ static void fe_sq(fe h, const fe f)
 	fe_reduce128(h, t0, t1, t2, t3, t4);
 }
 
-static void fe_mul_small(fe h, const fe f, u32 k)
+/*
+ * h = f * a24 + g with a24 = 121665 (17 bits): with limbs below 2^54 the
+ * columns stay below 2^71, and one round of carries brings every limb
+ * below 2^51 + 2^25.
+ */
+static __always_inline void fe_mul_a24_add(fe h, const fe f, const fe g)
 {
-	fe_reduce128(h, (wgc_u128)f[0] * k, (wgc_u128)f[1] * k,
-		     (wgc_u128)f[2] * k, (wgc_u128)f[3] * k,
-		     (wgc_u128)f[4] * k);
+	wgc_u128 t0, t1, t2, t3, t4;
+
+	t0 = (wgc_u128)f[0] * 121665 + g[0];
+	t1 = (wgc_u128)f[1] * 121665 + g[1];
+	t2 = (wgc_u128)f[2] * 121665 + g[2];
+	t3 = (wgc_u128)f[3] * 121665 + g[3];
+	t4 = (wgc_u128)f[4] * 121665 + g[4];
+	h[0] = ((u64)t0 & M51) + (u64)(t4 >> 51) * 19;
+	h[1] = ((u64)t1 & M51) + (u64)(t0 >> 51);
+	h[2] = ((u64)t2 & M51) + (u64)(t1 >> 51);
+	h[3] = ((u64)t3 & M51) + (u64)(t2 >> 51);
+	h[4] = ((u64)t4 & M51) + (u64)(t3 >> 51);
+}
+
+/* Swap f and g if bit is 1, leave them if 0, without a branch. */
+static __always_inline void fe_cswap(fe f, fe g, u32 bit)
+{
+	const u64 mask = 0 - (u64)bit;
+	u64 x0, x1, x2, x3, x4;
+
+	x0 = (f[0] ^ g[0]) & mask;
+	x1 = (f[1] ^ g[1]) & mask;
+	x2 = (f[2] ^ g[2]) & mask;
+	x3 = (f[3] ^ g[3]) & mask;
+	x4 = (f[4] ^ g[4]) & mask;
+	f[0] ^= x0;
+	f[1] ^= x1;
+	f[2] ^= x2;
+	f[3] ^= x3;
+	f[4] ^= x4;
+	g[0] ^= x0;
+	g[1] ^= x1;
+	g[2] ^= x2;
+	g[3] ^= x3;
+	g[4] ^= x4;
 }
 
 #else /* !WGC_CRYPTO_INT128 */
@@ -262,27 +361,29 @@ static void fe_sq(fe h, const fe f)
 	fe_mul(h, f, f);
 }
 
-static void fe_mul_small(fe h, const fe f, u32 k)
+/* h = f * a24 + g with a24 = 121665; h must not be g */
+static void fe_mul_a24_add(fe h, const fe f, const fe g)
 {
-	fe t = { k & 0xffff, k >> 16 };
+	static const fe a24 = { 121665 & 0xffff, 121665 >> 16 };
 
-	fe_mul(h, f, t);
+	fe_mul(h, f, a24);
+	fe_add(h, h, g);
 }
-
-#endif /* WGC_CRYPTO_INT128 */
 
 static void fe_cswap(fe f, fe g, u32 bit)
 {
-	const u64 mask = 0 - (u64)bit;
+	const u32 mask = 0 - bit;
 	int i;
 
-	for (i = 0; i < FE_LIMBS; i++) {
-		u64 x = (f[i] ^ g[i]) & mask;
+	for (i = 0; i < 16; i++) {
+		u32 x = (f[i] ^ g[i]) & mask;
 
 		f[i] ^= x;
 		g[i] ^= x;
 	}
 }
+
+#endif /* WGC_CRYPTO_INT128 */
 
 static void fe_sqn(fe h, const fe f, int n)
 {
@@ -324,36 +425,42 @@ static void fe_invert(fe h, const fe z, fe z2, fe z11, fe a, fe b)
 
 /* Everything secret of one scalar multiplication, wiped at the end. */
 struct wgc_x25519_ladder {
-	fe x1, x2, z2, x3, z3, t0, t1;
+	fe x1, x2, z2, x3, z3, t0, t1, t2;
 	u8 k[32];
 };
 
 /*
- * One ladder step (RFC 7748 section 5) with two temporaries:
- * A = x2 + z2, B = x2 - z2, C = x3 + z3, D = x3 - z3,
+ * One ladder step (RFC 7748 section 5), with the conditional swap moved
+ * inside: A = x2 + z2, B = x2 - z2, C = x3 + z3, D = x3 - z3, then (A, B)
+ * and (C, D) swapped if swap is 1, which is the same as swapping (x2, z2)
+ * and (x3, z3) before; then
  * x3 = (DA + CB)^2, z3 = x1 (DA - CB)^2,
  * x2 = AA BB, z2 = E (AA + a24 E) with E = AA - BB, a24 = 121665.
+ * The operations are ordered so that most neighbours do not depend on each
+ * other.
  */
-static void wgc_x25519_step(struct wgc_x25519_ladder *l)
+static __always_inline void wgc_x25519_step(struct wgc_x25519_ladder *l,
+					    u32 swap)
 {
-	fe_add(l->t0, l->x2, l->z2);		/* A */
-	fe_sub(l->t1, l->x2, l->z2);		/* B */
-	fe_add(l->x2, l->x3, l->z3);		/* C */
-	fe_sub(l->z2, l->x3, l->z3);		/* D */
-	fe_mul(l->x3, l->z2, l->t0);		/* DA */
-	fe_mul(l->z3, l->x2, l->t1);		/* CB */
+	fe_add(l->t0, l->x2, l->z2);
+	fe_sub(l->z2, l->x2, l->z2);		/* B */
+	fe_add(l->t1, l->x3, l->z3);
+	fe_sub(l->z3, l->x3, l->z3);		/* D */
+	fe_cswap(l->t0, l->t1, swap);		/* A, C */
+	fe_cswap(l->z2, l->z3, swap);		/* B, D */
+	fe_mul(l->x2, l->z3, l->t0);		/* DA */
 	fe_sq(l->t0, l->t0);			/* AA */
-	fe_sq(l->t1, l->t1);			/* BB */
-	fe_add(l->x2, l->x3, l->z3);		/* DA + CB */
-	fe_sub(l->z2, l->x3, l->z3);		/* DA - CB */
-	fe_sq(l->x3, l->x2);
-	fe_sq(l->z2, l->z2);
-	fe_mul(l->z3, l->z2, l->x1);
-	fe_mul(l->x2, l->t0, l->t1);		/* AA BB */
-	fe_sub(l->t1, l->t0, l->t1);		/* E */
-	fe_mul_small(l->z2, l->t1, 121665);
-	fe_add(l->z2, l->z2, l->t0);
-	fe_mul(l->z2, l->z2, l->t1);
+	fe_mul(l->x3, l->t1, l->z2);		/* CB */
+	fe_sq(l->z2, l->z2);			/* BB */
+	fe_add(l->t1, l->x2, l->x3);		/* DA + CB */
+	fe_sub(l->t2, l->x2, l->x3);		/* DA - CB */
+	fe_sq(l->x3, l->t1);
+	fe_sub(l->t1, l->t0, l->z2);		/* E */
+	fe_mul_a24_add(l->z3, l->t1, l->t0);	/* AA + a24 E */
+	fe_sq(l->t2, l->t2);
+	fe_mul(l->x2, l->t0, l->z2);		/* AA BB */
+	fe_mul(l->z2, l->t1, l->z3);
+	fe_mul(l->z3, l->t2, l->x1);
 }
 
 static void wgc_x25519(u8 out[32], const u8 scalar[32], const u8 point[32])
@@ -375,11 +482,8 @@ static void wgc_x25519(u8 out[32], const u8 scalar[32], const u8 point[32])
 
 	for (t = 254; t >= 0; t--) {
 		bit = (l.k[t >> 3] >> (t & 7)) & 1;
-		swap ^= bit;
-		fe_cswap(l.x2, l.x3, swap);
-		fe_cswap(l.z2, l.z3, swap);
+		wgc_x25519_step(&l, swap ^ bit);
 		swap = bit;
-		wgc_x25519_step(&l);
 	}
 	fe_cswap(l.x2, l.x3, swap);
 	fe_cswap(l.z2, l.z3, swap);
