@@ -46,12 +46,16 @@ struct wgsock_tx {
 static unsigned int route_delay_ms;
 module_param(route_delay_ms, uint, 0644);
 MODULE_PARM_DESC(route_delay_ms,
-		 "debug builds only: busy-wait between looking up a peer's route and caching it (ms, at most 5000)");
+		 "debug builds only: busy-wait between reading a peer's endpoint and routing to it (ms, at most 5000)");
 
 /*
- * Widens the window between a peer's route lookup and its caching, so that
- * a test can change the endpoint inside it (vmtests test_route_cache.py).
- * It spins: the sender runs with BH off and holds the peer's ep_lock.
+ * Widens the window between reading a peer's endpoint and looking up and
+ * caching its route, so that a test can change the endpoint inside it
+ * (vmtests test_route_cache.py). It sits before the cache lookup because
+ * the dst_cache itself refuses a route whose lookup began (missed the
+ * cache) before a reset: only a stale endpoint read before the reset and
+ * routed after it gets cached. It spins: the sender runs with BH off and
+ * holds the peer's ep_lock.
  */
 static void wgsock_hold_route(const struct wgsock_tx *tx)
 {
@@ -150,7 +154,6 @@ static struct dst_entry *wgsock_route4(struct wgsock_tx *tx, u32 mark)
 	dst = wgsock_vet(tx, IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst);
 	if (IS_ERR(dst))
 		return dst;
-	wgsock_hold_route(tx);
 	if (tx->cache)
 		dst_cache_set_ip4(tx->cache, dst, fl->saddr);
 	tx->ep->src4 = fl->saddr;
@@ -195,7 +198,6 @@ static struct dst_entry *wgsock_route6(struct wgsock_tx *tx, u32 mark)
 	dst = wgsock_vet(tx, dst);
 	if (IS_ERR(dst))
 		return dst;
-	wgsock_hold_route(tx);
 	if (tx->cache)
 		dst_cache_set_ip6(tx->cache, dst, &fl->saddr);
 	tx->ep->src6 = fl->saddr;
@@ -265,6 +267,7 @@ static struct dst_entry *wgsock_route_peer(struct wgsock_tx *tx,
 	read_lock(&peer->ep_lock);
 	*tx->ep = peer->ep;
 	tx->cache = &peer->dst_cache;
+	wgsock_hold_route(tx);
 	dst = wgsock_route(tx, mark);
 	*src_moved = !IS_ERR(dst) && !wgsock_same_src(&peer->ep, tx->ep);
 	read_unlock(&peer->ep_lock);

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import shlex
 from collections.abc import Iterator
 
 import pytest
 
-from vmtests.lib.topology import Guest, run
-from wgcompat.vm.shell import cmd, redirect
+from vmtests.lib.topology import Guest, Netns, run
+from wgcompat.vm.shell import chain, cmd, in_turn, redirect
 
 IMPLEMENTATIONS = ("ours", "reference")
 REFERENCE_KO = "/lib/modules/reference/wireguard.ko"
@@ -87,3 +88,30 @@ def debug_parameter(vm: Guest, implementation: str, name: str, value: int, norma
         yield value
     finally:
         run(vm, redirect(cmd("echo", int(normal)), stdout=path), timeout=30)
+
+
+def log_times(vm: Guest, text: str) -> list[float]:
+    """When (the guest's seconds since boot) each kernel log line containing ``text`` was logged."""
+    out = run(vm, f"dmesg | grep -F {shlex.quote(text)}", timeout=30).output
+    return [float(line.split("]")[0].strip("[ ")) for line in out.splitlines() if text in line]
+
+
+def inside_the_next_hold(ns: Netns, held: str, hold_ms: int, trigger: str, command: str,
+                         timeout: int = 30) -> bool:
+    """Runs ``trigger`` in ``ns`` (in the background), waits in the guest for the hold it makes
+    one of our debug parameters log (the first log line containing ``held`` after those already
+    there), then runs ``command`` in ``ns`` at once. All in one guest command: the module spins
+    with BH off through a hold, so a host round trip started meanwhile (whose console work may
+    be queued on the spinning CPU) would arrive only after it. Returns whether ``command``
+    began inside that hold, on the guest's clock; fails the test, naming the hold, if none is
+    logged in ``timeout`` s."""
+    seen = len(log_times(ns.topo.vm, held))
+    wait = f"until [ \"$(dmesg | grep -cF {shlex.quote(held)})\" -gt {seen} ]; do :; done"
+    acted = chain(cmd("timeout", timeout, "sh", "-c", wait), "cut -d' ' -f1 /proc/uptime", command)
+    r = ns.run(f"{{ {trigger}; }} >/dev/null 2>&1 & " + in_turn(acted, "status=$?", "wait", "exit $status"),
+               timeout=timeout + 60)
+    if r.status != 0:
+        pytest.fail(f"no hold ({held!r}) was logged within {timeout} s of {trigger}, or the command run "
+                    f"inside it failed (exit {r.status}): {command}\n{r.output.strip()}", pytrace=False)
+    started = float(r.output.split()[0])
+    return started < log_times(ns.topo.vm, held)[seen] + hold_ms / 1000

@@ -9,16 +9,17 @@
 
 A's peer B starts at E2 = 10.0.2.2:10002 (by veth3), roams to E1 = 10.0.1.2:10002 (by
 veth1) and straight back to E2. Our WG_DEBUG build's route_delay_ms parameter makes A's
-sender spin between looking up the route to E1 and caching it; the move back to E2 is made
-while it spins (`wg set ... endpoint` in the window, which the module reports in its log).
-Whatever the timing, every datagram A sends to E2 afterwards must leave by E2's route,
-veth3. A sends them one way (UDP to a port B's firewall drops, so B sends nothing back:
-an authenticated packet from B would move A's endpoint and so reset its route cache,
+sender spin between reading the endpoint, E1, and routing to it; the move back to E2 is
+made while it spins (`wg set ... endpoint` in the window, which the module reports in its
+log). Whatever the timing, every datagram A sends to E2 afterwards must leave by E2's
+route, veth3. A sends them one way (UDP to a port B's firewall drops, so B sends nothing
+back: an authenticated packet from B would move A's endpoint and so reset its route cache,
 which would hide a wrong route). B counts, on each link, the datagrams addressed to E2:
 B's ARP answers for 10.0.2.2 on either link, so one sent by E1's route still arrives, but
-on veth2, and there must be none. With the route cached after the peer's endpoint lock
-was dropped, the sender that spun caches E1's route for E2, and the datagrams to E2 that
-its CPU sends take veth1 (the module spreads a peer's packets over the CPUs).
+on veth2, and there must be none. With the endpoint read outside the peer's endpoint lock,
+the sender that spun looks E1's route up after the move's cache reset, caches it (the
+route cache refuses only routes whose lookup began before a reset) and the datagrams to
+E2 that its CPU sends take veth1 (the module spreads a peer's packets over the CPUs).
 
 Ours only: the kernel's own WireGuard has no parameter to hold a route lookup.
 """
@@ -27,9 +28,9 @@ from __future__ import annotations
 
 import shlex
 
-from vmtests.lib.implementation import debug_parameter, require_debug_parameter
-from vmtests.lib.topology import Netns, Topology, WgInterface, run, wait_until
-from wgcompat.vm.shell import chain, cmd
+from vmtests.lib.implementation import debug_parameter, inside_the_next_hold, require_debug_parameter
+from vmtests.lib.topology import Netns, Topology, WgInterface, wait_until
+from wgcompat.vm.shell import cmd
 
 E1, E2 = "10.0.1.2:10002", "10.0.2.2:10002"
 HOLD_MS = 5000
@@ -41,32 +42,23 @@ DATAGRAMS = 40
 WHAT = "parameter to hold route lookups"
 
 
-def held_at(topo: Topology) -> list[float]:
-    """When (the guest's seconds since boot) each hold of a route lookup for E1 began."""
-    out = run(topo.vm, f"dmesg | grep -F {shlex.quote(HELD)}").output
-    return [float(line.split("]")[0].strip("[ ")) for line in out.splitlines() if HELD in line]
-
-
 def move_back_inside_a_hold(topo: Topology, a: Netns, wa: WgInterface, wb: WgInterface) -> bool:
-    """Moves B's endpoint to E1, makes A's sender hold the lookup of E1's route and moves the
-    endpoint back to E2; True when the move back began inside the hold (on the guest's clock)."""
-    before = len(held_at(topo))
+    """Moves B's endpoint to E1, makes A's sender hold between reading it and routing to it,
+    and moves the endpoint back to E2; True when the move back began inside the hold (on the
+    guest's clock)."""
     wa.set(f"peer {wb.public_key} endpoint {E1}")
-    send_datagrams(a, "10.9.0.2")
-    began = wait_until(lambda: (h := held_at(topo))[before:] and h[-1], 30,
-                       f"A's sender to hold its route lookup for {E1}")
-    out = a.sh(chain("cut -d' ' -f1 /proc/uptime",
-                     cmd("wg", "set", wa.name, "peer", wb.public_key, "endpoint", E2)))
-    return float(out.split()[0]) < began + HOLD_MS / 1000
+    return inside_the_next_hold(a, HELD, HOLD_MS, datagrams("10.9.0.2", 1),
+                                cmd("wg", "set", wa.name, "peer", wb.public_key, "endpoint", E2))
 
 
-def send_datagrams(ns: Netns, dst: str, count: int = 1) -> None:
-    """``count`` datagrams to ``dst`` port 9, one at a time (each its own packet through wg0)."""
+def datagrams(dst: str, count: int) -> str:
+    """The command that sends ``count`` datagrams to ``dst`` port 9, one at a time (each its own
+    packet through wg0)."""
     code = ("import socket, sys, time\n"
             "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
             "for _ in range(int(sys.argv[2])):\n"
             "    s.sendto(b'x', (sys.argv[1], 9)); time.sleep(0.01)")
-    ns.sh(shlex.join(["python3", "-c", code, dst, str(count)]))
+    return shlex.join(["python3", "-c", code, dst, str(count)])
 
 
 def test_an_endpoint_change_during_a_route_lookup_leaves_no_route_for_the_old_one(topo: Topology,
@@ -99,7 +91,7 @@ def test_an_endpoint_change_during_a_route_lookup_leaves_no_route_for_the_old_on
 
     wrong = b.iptables_count("INPUT", "to-e2-veth2")
     right = b.iptables_count("INPUT", "to-e2-veth4")
-    send_datagrams(a, "10.9.0.2", DATAGRAMS)
+    a.sh(datagrams("10.9.0.2", DATAGRAMS))
     wait_until(lambda: b.iptables_count("INPUT", "to-e2-veth2") - wrong
                + b.iptables_count("INPUT", "to-e2-veth4") - right >= DATAGRAMS, 30,
                f"B to receive A's {DATAGRAMS} datagrams")
