@@ -8,6 +8,7 @@ Kernel options shared by kernel/compat/build/boot/test:
     --kernel-src P    a local source tree instead of a provider
     --kernel-dir P    a configured build tree or installed headers (no kernel build)
     --config C        normal (default) or debug (KASAN, lockdep, kmemleak, ...)
+    --arch A          x86_64 (default) or arm64: cross-built, booted under TCG
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ KERNEL_HELP = {
     "kernel_src": "path to a local kernel source tree (instead of --kernel)",
     "kernel_dir": "path to a configured kernel build tree or installed headers (instead of --kernel)",
     "config": "kernel flavour: normal, debug (KASAN, lockdep, kmemleak, ...) or signed (module signatures enforced)",
+    "arch": "architecture to build the kernel for and boot: x86_64 (default) or arm64 (cross-built, TCG)",
 }
 MODULE_HELP = {
     "crypto": "auto (the kernel's crypto library when it has one) or bundled (ours, always)",
@@ -47,16 +49,16 @@ def user_errors(fn):
     return wrapper
 
 
-def _selection(kernel, kernel_src, kernel_dir, config):
+def _selection(kernel, kernel_src, kernel_dir, config, arch=None):
     from wgcompat.kernel.select import selection
 
-    return selection(kernel, kernel_src, kernel_dir, config)
+    return selection(kernel, kernel_src, kernel_dir, config, arch)
 
 
 @task(help={**KERNEL_HELP, "record": "also write the kernel build it resolved to this file, as JSON (CI's prebuilds)",
             "key": "print the build's cache key (its folder under <cache>/kernels/) without building"})
 @user_errors
-def kernel(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", record=None, key=False):
+def kernel(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", arch=None, record=None, key=False):
     """Fetch and build the test kernel (cached); print where it is (--key: its cache key, no build)."""
     import json
 
@@ -65,9 +67,9 @@ def kernel(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", re
     if key:
         from wgcompat.kernel.key import build_key
 
-        print(build_key(_selection(kernel, kernel_src, kernel_dir, config)))
+        print(build_key(_selection(kernel, kernel_src, kernel_dir, config, arch)))
         return
-    kb = resolve_kernel(_selection(kernel, kernel_src, kernel_dir, config))
+    kb = resolve_kernel(_selection(kernel, kernel_src, kernel_dir, config, arch))
     if record:
         path = Path(record)
         tmp = path.with_name(f".{path.name}.tmp")
@@ -79,13 +81,13 @@ def kernel(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", re
 @task(help={**KERNEL_HELP, "output": "folder to write compat.h and compat.mk into (default: a cache folder)",
             "crypto": MODULE_HELP["crypto"]})
 @user_errors
-def compat(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", output=None, crypto="auto"):
+def compat(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", arch=None, output=None, crypto="auto"):
     """Probe the kernel and generate compat.h; print the probe table and the path."""
     from wgcompat import paths
     from wgcompat.module_build import generate_compat
     from wgcompat.kernel.select import resolve_kernel
 
-    kb = resolve_kernel(_selection(kernel, kernel_src, kernel_dir, config))
+    kb = resolve_kernel(_selection(kernel, kernel_src, kernel_dir, config, arch))
     out = Path(output) if output else paths.cache_root() / "compat-out" / kb.build_dir.name
     out.mkdir(parents=True, exist_ok=True)
     result = generate_compat(kb, out, crypto)
@@ -98,7 +100,7 @@ def compat(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", ou
 @task(help={**KERNEL_HELP, **MODULE_HELP, "strict": "fail on any compiler warning",
             "sign": "KEY,CERT: also sign the module with the kernel's sign-file; prints the signed copy's path"})
 @user_errors
-def build(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto", debug_module=False,
+def build(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", arch=None, crypto="auto", debug_module=False,
           strict=False, sign=None):
     """Kernel (or headers) + compat.h + module; print the path of wireguard.ko."""
     from wgcompat.module_build import ModuleBuildRequest, build_module
@@ -107,7 +109,7 @@ def build(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", cry
     from wgcompat.signing import parse_sign_option, sign_module
 
     signer = parse_sign_option(sign) if sign else None  # bad input fails before any build
-    kb = resolve_kernel(_selection(kernel, kernel_src, kernel_dir, config))
+    kb = resolve_kernel(_selection(kernel, kernel_src, kernel_dir, config, arch))
     mb = build_module(ModuleBuildRequest(kb, crypto=crypto, debug=debug_module, strict=strict), progress=say)
     if mb.warnings:
         say(f"{len(mb.warnings)} compiler warning(s) in the module; see {mb.log}")
@@ -122,12 +124,12 @@ def build(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", cry
                               "put": "HOST:GUEST, copy a file or folder into the guest first (repeatable)",
                               "no_module": "boot without building or loading our module"})
 @user_errors
-def boot(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto", debug_module=False,
+def boot(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", arch=None, crypto="auto", debug_module=False,
          exec=None, put=None, no_module=False):
     """Boot the kernel in QEMU with the module loaded: an interactive console, or --exec CMD."""
     from wgcompat.session import boot_session
 
-    status = boot_session(_selection(kernel, kernel_src, kernel_dir, config), crypto=crypto,
+    status = boot_session(_selection(kernel, kernel_src, kernel_dir, config, arch), crypto=crypto,
                           debug_module=debug_module, command=exec, put=put or [], with_module=not no_module)
     if status:
         raise Exit(code=status)
@@ -136,13 +138,13 @@ def boot(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", cryp
 @task(help={**KERNEL_HELP, **MODULE_HELP, "k": "only tests matching this pytest -k expression",
             "junit": "write JUnit XML here (default: reports/<kernel>/junit.xml)"})
 @user_errors
-def test(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto", debug_module=False, k=None,
+def test(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", arch=None, crypto="auto", debug_module=False, k=None,
          junit=None):
     """Run the VM test suites (vmtests/) for one kernel, on the release build of the module
     (--debug-module: the WG_DEBUG build, whose self-tests then show as tests of their own)."""
     from wgcompat.session import run_vmtests
 
-    sel = _selection(kernel, kernel_src, kernel_dir, config)
+    sel = _selection(kernel, kernel_src, kernel_dir, config, arch)
     raise Exit(code=run_vmtests(sel, crypto=crypto, keyword=k, junit=Path(junit) if junit else None,
                                 debug_module=debug_module))
 
@@ -155,17 +157,19 @@ def test(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", cryp
                      "instead of --config/--crypto",
             "k": "only tests matching this pytest -k expression",
             "require_all": "fail when a cell's kernel is not available here (no provider has it)",
-            "plan": "print each cell's commands (what its CI job runs) and run nothing"})
+            "plan": "print each cell's commands (what its CI job runs) and run nothing",
+            "arch": "only the cells of this architecture (default: every architecture of each kernel; "
+                    "with --kernels: x86_64)"})
 @user_errors
 def matrix(c, config="normal", crypto="auto", debug_module=False, kernels=None, cells=None, k=None,
-           require_all=False, plan=False):
+           require_all=False, plan=False, arch=None):
     """Every cell of kernels.toml's matrix (kernel x flavour x crypto): build, boot, test; a summary
     table at the end. A cell whose kernel no provider has here is reported, not failed."""
     from wgcompat import matrix as matrix_data
     from wgcompat import report
 
     chosen = [x.strip() for x in kernels.split(",")] if kernels else None
-    selected = matrix_data.cells(matrix_data.load(), cells, config, crypto, chosen)
+    selected = matrix_data.cells(matrix_data.load(), cells, config, crypto, chosen, arch)
     if plan:
         report.print_plan(selected)
         return
@@ -176,11 +180,11 @@ def matrix(c, config="normal", crypto="auto", debug_module=False, kernels=None, 
 
 @task(help={**KERNEL_HELP, "crypto": MODULE_HELP["crypto"]})
 @user_errors
-def smoke(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto"):
+def smoke(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", arch=None, crypto="auto"):
     """The main job: fetch + build the kernel, build the module, boot, load it, smoke-check, show artefacts."""
     from wgcompat.session import smoke as run_smoke
 
-    raise Exit(code=run_smoke(_selection(kernel, kernel_src, kernel_dir, config), crypto=crypto))
+    raise Exit(code=run_smoke(_selection(kernel, kernel_src, kernel_dir, config, arch), crypto=crypto))
 
 
 @task(help={"all": "also remove downloads, extracted sources and ccache",
@@ -240,14 +244,15 @@ def bench_crypto(c):
             "setconf_peers": "also time `wg setconf` of this many peers (ours vs in-tree); 0 to skip",
             "setconf_ips": "allowed IPs per peer of the setconf benchmark"})
 @user_errors
-def bench(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", crypto="auto", seconds=10, rounds=2,
+def bench(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", arch=None, crypto="auto", seconds=10,
+          rounds=2,
           only=None, handshakes=100, small_packets=True, setconf_peers=1000, setconf_ips=16):
     """Ours vs the kernel's own WireGuard vs wireguard-go in one guest, as ratios: TCP throughput,
     64-byte UDP packets/s, handshakes/s, a large `wg setconf`."""
     from wgcompat.bench.tunnel import IMPLEMENTATIONS, print_table, run
 
     chosen = tuple(x.strip() for x in only.split(",")) if only else IMPLEMENTATIONS
-    results = run(_selection(kernel, kernel_src, kernel_dir, config), crypto=crypto, seconds=int(seconds),
+    results = run(_selection(kernel, kernel_src, kernel_dir, config, arch), crypto=crypto, seconds=int(seconds),
                   rounds=int(rounds), implementations=chosen, handshakes=int(handshakes),
                   small_packets=bool(small_packets), setconf_peers=int(setconf_peers),
                   setconf_ips=int(setconf_ips))

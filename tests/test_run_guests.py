@@ -46,7 +46,7 @@ def kernel_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> KernelBuild
         w = CpioWriter(f)
         w.data("init", b"#!/bin/sh\n", 0o755)
         w.close()
-    monkeypatch.setattr(initrd, "build_base", lambda: BaseImage(base, (), base.stat().st_size, True, 0.0))
+    monkeypatch.setattr(initrd, "build_base", lambda arch: BaseImage(base, (), base.stat().st_size, True, 0.0))
     monkeypatch.setattr(guests, "GuestVM", Launched)
     image = tmp_path / "bzImage"
     image.write_bytes(b"kernel")

@@ -45,11 +45,14 @@ def expected_cells(subset: str) -> list[dict[str, str]]:
         cryptos = k.get("crypto", ["auto"]) if subset == "full" else ["auto"]
         if subset == "quick" and not k.get("quick"):
             continue
-        for flavour in flavours:
-            for crypto in cryptos:
-                name = f"{k['series']}-{flavour}" + ("" if crypto == "auto" else f"-{crypto}")
-                cells.append({"name": name, "kernel": k["series"], "flavour": flavour, "crypto": crypto,
-                              "provider": k["provider"]})
+        arches = k.get("arches", ["x86_64"]) if subset == "full" else ["x86_64"]
+        for arch in arches:
+            for flavour in flavours:
+                for crypto in cryptos:
+                    target = k["series"] if arch == "x86_64" else f"{k['series']}-{arch}"
+                    name = f"{target}-{flavour}" + ("" if crypto == "auto" else f"-{crypto}")
+                    cells.append({"name": name, "kernel": k["series"], "flavour": flavour, "crypto": crypto,
+                                  "provider": k["provider"], "arch": arch})
     return cells
 
 
@@ -171,7 +174,7 @@ def test_every_cell_job_runs_the_commands_its_plan_prints() -> None:
                           capture_output=True, text=True, check=True).stdout
     for cell in matrix.cells(m, "full"):
         assert all(f"  {c.text}\n" in plan for c in matrix.cell_commands(cell))
-    assert "./wgc kernel --kernel 6.18 --config debug --key" in plan
+    assert "./wgc kernel --kernel 6.18 --config debug --arch x86_64 --key" in plan
 
 
 def all_steps() -> list[tuple[str, dict]]:

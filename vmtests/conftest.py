@@ -47,6 +47,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kernel-dir", default=None, help="configured kernel build tree")
     group.addoption("--config", default="normal", help="kernel flavour: normal, debug or signed")
     group.addoption("--crypto", default="auto", help="auto or bundled")
+    group.addoption("--arch", default=None, help="x86_64 (default) or arm64: the guests' architecture")
+    group.addoption("--peer-arch", default=None,
+                    help="the architecture of the other guest of the cross-architecture test "
+                         "(test_cross_arch.py; s390x: big-endian); without it that test is skipped")
     group.addoption("--debug-module", action="store_true", default=False,
                     help="test the WG_DEBUG build of the module (self-tests at load, timer scaling) "
                          "instead of the release build users install")
@@ -64,7 +68,7 @@ def _fail_setup(exc: UserError) -> None:
     pytest.fail(f"{exc.cause}\nfix: {exc.fix}", pytrace=False)
 
 
-PLANNING_OPTIONS = ("--kernel", "--kernel-src", "--kernel-dir", "--crypto", "--debug-module")
+PLANNING_OPTIONS = ("--kernel", "--kernel-src", "--kernel-dir", "--crypto", "--debug-module", "--arch")
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +85,8 @@ def artefacts(pytestconfig: pytest.Config):
                 raise UserError(f"--artefacts names the kernel and module to test; {', '.join(clashing or ['--config'])} "
                                 "would choose another", "pass either --artefacts or the options that plan a run")
             return Artefacts.read(Path(opt("--artefacts")))
-        request = RunRequest(selection(opt("--kernel"), opt("--kernel-src"), opt("--kernel-dir"), opt("--config")),
+        request = RunRequest(selection(opt("--kernel"), opt("--kernel-src"), opt("--kernel-dir"), opt("--config"),
+                                       opt("--arch")),
                              crypto=opt("--crypto"), debug_module=opt("--debug-module"))
         return plan_run(request).require()
     except UserError as exc:

@@ -68,6 +68,7 @@ class AptEnv:
     suite: str
     mirror: str
     keyring: Path = DEFAULT_KEYRING
+    architecture: str = "amd64"  # Debian's name of the architecture packages are taken for
 
     @property
     def archives(self) -> Path:
@@ -87,7 +88,8 @@ class AptEnv:
             "Dir::Cache::archives": self.archives,
             "APT::Get::AllowUnauthenticated": "false",
             "APT::Install-Recommends": "false",
-            "APT::Architecture": "amd64",
+            "APT::Architecture": self.architecture,
+            "APT::Architectures": self.architecture,
             "Debug::NoLocking": "true",
         }
         args: list[str] = []
@@ -191,5 +193,8 @@ class AptEnv:
         return matches[-1]
 
 
-def apt_env(cache_root: Path, suite: str) -> AptEnv:
-    return AptEnv(root=cache_root / "apt" / suite, suite=suite, mirror=host_debian_mirror())
+def apt_env(cache_root: Path, suite: str, architecture: str = "amd64") -> AptEnv:
+    """One suite's private apt state (``<cache>/apt/<suite>``; ``<suite>-<architecture>`` for
+    another architecture than amd64)."""
+    name = suite if architecture == "amd64" else f"{suite}-{architecture}"
+    return AptEnv(root=cache_root / "apt" / name, suite=suite, mirror=host_debian_mirror(), architecture=architecture)

@@ -1,7 +1,7 @@
 """The kernel matrix, read from kernels.toml at the repository root, and its cells.
 
     Matrix      the default kernel, `./wgc ci`'s kernels and every [[kernel]] of the file
-    Cell        one job of the matrix: a kernel series × flavour × crypto mode
+    Cell        one job of the matrix: a kernel series × flavour × crypto mode × architecture
     cells()     the cells of a run: the quick subset, the full matrix, or one flavour/crypto
     cell_commands()  the exact commands one cell runs, in CI and by hand (`invoke matrix --plan`)
 
@@ -20,6 +20,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wgcompat.arch import ARCHES
+from wgcompat.arch import DEFAULT as DEFAULT_ARCH
 from wgcompat.errors import UserError
 from wgcompat.paths import REPO, run_label
 
@@ -27,7 +29,7 @@ MATRIX_FILE = REPO / "kernels.toml"
 FLAVOURS = ("normal", "debug")
 CRYPTO = ("auto", "bundled")
 KINDS = ("lts", "mainline")
-KERNEL_KEYS = {"series", "provider", "kind", "flavours", "crypto", "quick", "why"}
+KERNEL_KEYS = {"series", "provider", "kind", "flavours", "crypto", "arches", "quick", "why"}
 SUBSETS = ("quick", "full")
 KERNEL_ORG = "kernel.org"
 
@@ -42,25 +44,34 @@ class Kernel:
     flavours: tuple[str, ...] = ("normal",)
     crypto: tuple[str, ...] = ("auto",)
     quick: bool = False
+    arches: tuple[str, ...] = (DEFAULT_ARCH,)
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One job of the matrix: a kernel series built in one flavour, tested with one crypto mode."""
+    """One job of the matrix: a kernel series built in one flavour for one architecture, tested
+    with one crypto mode."""
 
     kernel: str
     flavour: str = "normal"
     crypto: str = "auto"
     provider: str = ""
+    arch: str = DEFAULT_ARCH
+
+    @property
+    def target(self) -> str:
+        """The kernel and, for another architecture than x86_64, that one: ``6.1-arm64``."""
+        return self.kernel if self.arch == DEFAULT_ARCH else f"{self.kernel}-{self.arch}"
 
     @property
     def name(self) -> str:
-        """``6.1-debug-bundled``: also the name of its report folder (reports/<name>/)."""
-        return f"{self.kernel}-{run_label(self.flavour, self.crypto)}"
+        """``6.1-debug-bundled``, ``6.1-arm64-normal``: also the name of its report folder
+        (reports/<name>/)."""
+        return f"{self.target}-{run_label(self.flavour, self.crypto)}"
 
     def to_json(self) -> dict[str, str]:
         return {"name": self.name, "kernel": self.kernel, "flavour": self.flavour, "crypto": self.crypto,
-                "provider": self.provider}
+                "provider": self.provider, "arch": self.arch}
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,8 @@ def _kernel(raw: dict[str, object], n: int) -> Kernel:
         raise ValueError(f"{where}: kind must be one of {', '.join(KINDS)} (it is {kind!r})")
     return Kernel(series=series, provider=provider, kind=kind,
                   flavours=_strings(raw, "flavours", FLAVOURS, ("normal",), where),
-                  crypto=_strings(raw, "crypto", CRYPTO, ("auto",), where), quick=bool(raw.get("quick", False)))
+                  crypto=_strings(raw, "crypto", CRYPTO, ("auto",), where), quick=bool(raw.get("quick", False)),
+                  arches=_strings(raw, "arches", tuple(ARCHES), (DEFAULT_ARCH,), where))
 
 
 def load(path: Path = MATRIX_FILE) -> Matrix:
@@ -122,25 +134,29 @@ def load(path: Path = MATRIX_FILE) -> Matrix:
 
 def all_cells(m: Matrix) -> tuple[Cell, ...]:
     """Every cell of the matrix, kernel by kernel, in the file's order."""
-    return tuple(Cell(k.series, flavour, crypto, k.provider)
-                 for k in m.entries for flavour in k.flavours for crypto in k.crypto)
+    return tuple(Cell(k.series, flavour, crypto, k.provider, arch)
+                 for k in m.entries for arch in k.arches for flavour in k.flavours for crypto in k.crypto)
 
 
 def cells(m: Matrix, subset: str | None = None, flavour: str = "normal", crypto: str = "auto",
-          kernels: list[str] | None = None) -> tuple[Cell, ...]:
-    """The cells of a run. ``subset`` "full": every cell; "quick": the normal/auto cell of each
-    quick kernel. Otherwise the ``flavour``/``crypto`` cell of each kernel that has it, or, with
-    ``kernels`` named, of exactly those (any series or release, in the matrix or not)."""
+          kernels: list[str] | None = None, arch: str | None = None) -> tuple[Cell, ...]:
+    """The cells of a run. ``subset`` "full": every cell; "quick": the normal/auto x86_64 cell
+    of each quick kernel. Otherwise the ``flavour``/``crypto`` cells of each kernel that has
+    them, on each of its architectures or only ``arch``, or, with ``kernels`` named, of exactly
+    those (any series or release, in the matrix or not; x86_64 unless ``arch`` says)."""
     if subset == "full":
         return all_cells(m)
     if subset == "quick":
         return tuple(Cell(k.series, "normal", "auto", k.provider) for k in m.entries if k.quick)
     if subset is not None:
         raise UserError(f"--cells {subset} is not a subset of the matrix", f"use --cells {' or --cells '.join(SUBSETS)}")
+    if arch is not None and arch not in ARCHES:
+        raise UserError(f"--arch {arch} is not an architecture wgcompat knows", f"use one of: {', '.join(ARCHES)}")
     if kernels:
         providers = {k.series: k.provider for k in m.entries}
-        return tuple(Cell(k, flavour, crypto, providers.get(k, "")) for k in kernels)
-    return tuple(c for c in all_cells(m) if c.flavour == flavour and c.crypto == crypto)
+        return tuple(Cell(k, flavour, crypto, providers.get(k, ""), arch or DEFAULT_ARCH) for k in kernels)
+    return tuple(c for c in all_cells(m)
+                 if c.flavour == flavour and c.crypto == crypto and arch in (None, c.arch))
 
 
 @dataclass(frozen=True)
@@ -158,13 +174,13 @@ class Command:
 def cell_commands(cell: Cell) -> tuple[Command, ...]:
     """What one cell runs, in this order: CI's jobs run exactly these (the workflow test checks
     it), and `invoke matrix --plan` prints them."""
-    kernel = ("--kernel", cell.kernel, "--config", cell.flavour)
+    kernel = ("--kernel", cell.kernel, "--config", cell.flavour, "--arch", cell.arch)
     return (
         Command("the kernel build's cache key (CI restores its caches with it)", ("./wgc", "kernel", *kernel, "--key")),
         Command("fetch and build the kernel (cached)", ("./wgc", "kernel", *kernel)),
         Command("build the module, boot, run the VM suites, write the cell's report",
                 ("./wgc", "matrix", "--kernels", cell.kernel, "--config", cell.flavour, "--crypto", cell.crypto,
-                 "--require-all")),
+                 "--arch", cell.arch, "--require-all")),
     )
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wgcompat import cache, chroot, paths
+from wgcompat import arch, cache, chroot, paths
 from wgcompat.compat import CompatRequest, CompatResult, generate
 from wgcompat.errors import UserError
 from wgcompat.compat.tree import KernelTree
@@ -94,7 +94,8 @@ def build_entry(request: ModuleBuildRequest) -> cache.Entry:
     kernel = request.kernel
     key = cache.InputKey().code(*CODE)
     key.folder("module/", MODULE_SRC, exclude=OUTPUTS).folder("compat/", COMPAT_SRC, exclude=OUTPUTS)
-    key.add("crypto", request.crypto).add("debug", str(request.debug)).add("compiler", cache.compiler_id("gcc"))
+    key.add("crypto", request.crypto).add("debug", str(request.debug))
+    key.add("compiler", cache.compiler_id(arch.get(kernel.arch).gcc))
     key.add("kernel dir", str(kernel.build_dir)).add("kernel release", kernel.release)
     key.file("kernel .config", kernel.build_dir / ".config")
     key.file("kernel Module.symvers", kernel.build_dir / "Module.symvers")
@@ -153,7 +154,7 @@ def kbuild_argv(kernel: KernelBuild, args: list[str], cwd: Path) -> list[str]:
     cmd = ["make", "-C", str(kernel.build_dir), *args]
     toolchain = Toolchain.of(kernel)
     if toolchain is None:
-        return [*cmd, *cc_args()]
+        return [*cmd, *cc_args(kernel.arch)]
     return toolchain.obtain(lambda _: None).argv([*cmd, f"CC={toolchain.cc}"], cwd=cwd)
 
 

@@ -85,7 +85,8 @@ class CellRun:
         stages = data.get("stages", [])
         links = data.get("links", {})
         assert isinstance(stages, list) and isinstance(links, dict)
-        return CellRun(Cell(str(cell["kernel"]), str(cell["flavour"]), str(cell["crypto"]), str(cell["provider"])),
+        return CellRun(Cell(str(cell["kernel"]), str(cell["flavour"]), str(cell["crypto"]), str(cell["provider"]),
+                            str(cell.get("arch", "x86_64"))),
                        [_stage_from_json(s) for s in stages], release=str(data.get("release", "")),
                        unavailable=str(data.get("unavailable", "")), summary=str(data.get("summary", "")),
                        links={str(k): Path(str(v)) for k, v in links.items()})
@@ -121,7 +122,7 @@ def _build_cell(run: CellRun, debug_module: bool) -> None:
     from wgcompat.run.plan import FILE_NAME, RunRequest, plan_run
 
     cell = run.cell
-    planned = plan_run(RunRequest(selection(cell.kernel, config=cell.flavour), crypto=cell.crypto,
+    planned = plan_run(RunRequest(selection(cell.kernel, config=cell.flavour, arch=cell.arch), crypto=cell.crypto,
                                   debug_module=debug_module))
     run.stages = list(planned.stages)
     kernel = planned.stages[0].value
@@ -130,7 +131,7 @@ def _build_cell(run: CellRun, debug_module: bool) -> None:
         if kernel.log:
             run.links["kernel build log"] = kernel.log
     if planned.artefacts is not None:
-        out = vmtests_report_dir(cell.kernel, cell.flavour, cell.crypto, debug_module)
+        out = vmtests_report_dir(cell.target, cell.flavour, cell.crypto, debug_module)
         run.artefacts = planned.write(out / FILE_NAME)
         run.links["module build log"] = planned.artefacts.module.log
         run.links["compat.h"] = planned.artefacts.module.compat_h
@@ -158,7 +159,7 @@ def _test_cell(run: CellRun, keyword: str | None) -> None:
 
 
 def _write_cell(run: CellRun, debug_module: bool) -> None:
-    out = vmtests_report_dir(run.cell.kernel, run.cell.flavour, run.cell.crypto, debug_module)
+    out = vmtests_report_dir(run.cell.target, run.cell.flavour, run.cell.crypto, debug_module)
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / f".{CELL_FILE}.tmp"
     tmp.write_text(json.dumps(run.to_json(), indent=2) + "\n")

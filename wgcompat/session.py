@@ -13,6 +13,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from wgcompat import paths
+from wgcompat.arch import DEFAULT as DEFAULT_ARCH
 from wgcompat.errors import UserError
 from wgcompat.image.overlay import Put, checked_put
 from wgcompat.kernel.build import KernelBuild
@@ -149,6 +150,8 @@ def run_vmtests(sel: KernelSelection, crypto: str = "auto", keyword: str | None 
     """Plan the run (kernel and module, resolved once), write its artefacts.json beside the
     JUnit file, and run the VM suites on it."""
     target = sel.kernel or (sel.kernel_src and Path(sel.kernel_src).name) or "kernel-dir"
+    if sel.arch != DEFAULT_ARCH:
+        target = f"{target}-{sel.arch}"
     junit = junit or paths.vmtests_report_dir(target, sel.flavour, crypto, debug_module) / "junit.xml"
     junit.parent.mkdir(parents=True, exist_ok=True)
     planned = plan_run(RunRequest(sel, crypto=crypto, debug_module=debug_module))

@@ -72,7 +72,7 @@ def test_an_interrupted_build_is_never_reused(tmp_path: Path, debs: list[Path], 
     cache = tmp_path / "cache"
     real_write = base.write_archive
 
-    def write_half_then_die(staging: Path, archive: Path, compress: base.Compression) -> None:
+    def write_half_then_die(staging: Path, archive: Path, compress: base.Compression, arch) -> None:
         archive.write_bytes(b"070701" + b"0" * 100)  # a partial archive, then Ctrl-C
         raise KeyboardInterrupt
 

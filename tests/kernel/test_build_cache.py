@@ -29,7 +29,7 @@ def fake_tree(tmp_path) -> SourceTree:
     src = tmp_path / "linux-5.4.286"
     shutil.copytree(FAKE, src)
     symbols = set()
-    for frag in KCONFIGS.glob("*.config"):
+    for frag in [*KCONFIGS.glob("*.config"), *KCONFIGS.glob("arch/*.config")]:
         symbols |= set(re.findall(r"^CONFIG_(\w+)=", frag.read_text(), re.M))
     symbols.discard("WIREGUARD")  # like 5.4: no WireGuard in tree
     (src / "Kconfig").write_text("".join(f"config {s}\n\tbool\n" for s in sorted(symbols)))
@@ -138,7 +138,7 @@ def test_a_changed_kconfig_fragment_gets_a_new_build(fake_tree, tmp_path, monkey
     fragments = tmp_path / "kconfigs"
     shutil.copytree(KCONFIGS, fragments)
     select = kconfig.select_fragments
-    monkeypatch.setattr(kconfig, "select_fragments", lambda flavour, symbols: select(flavour, symbols, fragments))
+    monkeypatch.setattr(kconfig, "select_fragments", lambda flavour, symbols, arch: select(flavour, symbols, fragments, arch))
     request = kbuild.KernelBuildRequest(fake_tree)
     first = kbuild.build_kernel(request)
     base = fragments / "base.config"

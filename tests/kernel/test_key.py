@@ -23,7 +23,7 @@ def tree(tmp_path: Path) -> Path:
     src = tmp_path / "linux-5.4.286"
     shutil.copytree(FAKE, src)
     symbols = set()
-    for frag in KCONFIGS.glob("*.config"):
+    for frag in [*KCONFIGS.glob("*.config"), *KCONFIGS.glob("arch/*.config")]:
         symbols |= set(re.findall(r"^CONFIG_(\w+)=", frag.read_text(), re.M))
     (src / "Kconfig").write_text("".join(f"config {s}\n\tbool\n" for s in sorted(symbols)))
     return src

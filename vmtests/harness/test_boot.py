@@ -120,7 +120,7 @@ def test_interactive_shell_has_job_control_and_ends_when_it_exits(kernel_build, 
         from wgcompat.image.initrd import boot_image
         from wgcompat.image.overlay import OverlayRequest
         from wgcompat.vm.launcher import GuestVM
-        with boot_image(OverlayRequest()) as image:
+        with boot_image(OverlayRequest(arch={kernel_build.arch!r})) as image:
             with GuestVM(Path({str(kernel_build.image)!r}), image, log_dir=Path({str(console_logs / 'interact')!r})) as vm:
                 vm.interact()
         print("INTERACT-" + "RETURNED")

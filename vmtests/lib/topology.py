@@ -495,7 +495,8 @@ class Topology:
     def put_compiled(self, source: str) -> str:
         """Compile the guest-side C tool vmtests/lib/``source`` on the host (cached by its contents)
         and copy the binary into the work folder; returns its path in the guest."""
-        binary = compile_guest_tool(GUEST_TOOLS / source)
+        machine = sh(self.vm, "uname -m").strip()
+        binary = compile_guest_tool(GUEST_TOOLS / source, machine)
         path = f"{self.workdir}/{binary.name}"
         self.vm.put(binary, path)
         return path
@@ -590,23 +591,32 @@ def veth_peers(topo: Topology, endpoint_on_b: bool = False) -> Pair:
     return Pair(topo, a, a, b, wa, wb, 10001, 10002, "192.168.1.2")
 
 
-def compile_guest_tool(source: Path) -> Path:
-    """``source`` (C) built for the guest with the host's compiler: the host and the guest
-    run the same Debian release, so the guest's C library runs it. Cached by the source's
-    contents; built in a temporary file and renamed, so a failed build leaves nothing."""
+def compile_guest_tool(source: Path, machine: str = "x86_64") -> Path:
+    """``source`` (C) built for a guest whose ``uname -m`` is ``machine``, with the host's
+    compiler or, for another architecture, Debian's cross compiler (wgcompat.arch): the host
+    and the guest run the same Debian release, so the guest's C library runs it. Cached by
+    the source's contents; built in a temporary file and renamed, so a failed build leaves
+    nothing."""
     from wgcompat import paths
+    from wgcompat.arch import ARCHES
 
+    arch = next((a for a in ARCHES.values() if a.uname == machine), None)
+    if arch is None:
+        raise AssertionError(f"the guest runs on {machine}, for which wgcompat has no compiler")
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    binary = paths.cache_root() / "guest-tools" / digest / source.stem
+    folder = digest if arch.native else f"{digest}-{arch.name}"
+    binary = paths.cache_root() / "guest-tools" / folder / source.stem
     if binary.is_file():
         return binary
     binary.parent.mkdir(parents=True, exist_ok=True)
     partial = binary.with_name(f"{binary.name}.{os.getpid()}.part")
-    built = subprocess.run(["cc", "-O2", "-Wall", "-Werror", "-o", str(partial), str(source)],
+    compiler = "cc" if arch.native else arch.gcc
+    built = subprocess.run([compiler, "-O2", "-Wall", "-Werror", "-o", str(partial), str(source)],
                            capture_output=True, text=True)
     if built.returncode != 0:
         partial.unlink(missing_ok=True)
-        raise AssertionError(f"compiling the guest tool {source} failed:\n{built.stderr}")
+        fix = "" if arch.native else f" (a foreign guest's C library: apt-get install libc6-dev-{arch.debian}-cross)"
+        raise AssertionError(f"compiling the guest tool {source} for {arch.name} failed{fix}:\n{built.stderr}")
     partial.rename(binary)
     return binary
 

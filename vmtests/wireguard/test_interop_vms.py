@@ -12,30 +12,14 @@ ours, vm2 always loads /lib/modules/reference/wireguard.ko. Each side initiates 
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from vmtests.lib.implementation import ensure_loaded
-from vmtests.lib.topology import Guest, Keypair, parse_dump, sh, wait_until
-
-
-def genkey(vm: Guest) -> Keypair:
-    out = sh(vm, "k=$(wg genkey) && echo $k && echo $k | wg pubkey").split()
-    return Keypair(out[-2], out[-1])
-
-
-def setup_wg(vm: Guest, me: Keypair, address: str, peer: Keypair, peer_ip: str, endpoint: str) -> None:
-    sh(vm, "ip link add wg0 type wireguard && "
-           f"wg set wg0 listen-port 51820 private-key <(echo {shlex.quote(me.private)}) "
-           f"peer {peer.public} allowed-ips {peer_ip}/32 endpoint {endpoint} && "
-           f"ip addr add {address}/24 dev wg0 && ip link set wg0 up")
-
-
-def ping(vm: Guest, address: str) -> bool:
-    return sh(vm, f"ping -n -q -c 1 -W 1 {address} || true").find(" 1 received") >= 0
+from vmtests.lib.topology import parse_dump, sh, wait_until
+from vmtests.lib.two_guests import genkey, ping, setup_wg
 
 
 @pytest.fixture

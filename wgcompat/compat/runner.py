@@ -138,7 +138,7 @@ def run_probes(
     targets = [f"{p.name}.o" for p in compiled]
     dropped: list[str] = []
     for _attempt in range(MAX_FLAG_RETRIES + 1):
-        log = _make(tree.kdir, workdir, cc, targets, jobs, dropped, make_log)
+        log = _make(tree.kdir, workdir, cc, [*tree.cross_args(), *targets], jobs, dropped, make_log)
         if (workdir / f"{CONTROL}.o").exists():
             break
         control_log = _read(workdir / f"{CONTROL}.log") or log

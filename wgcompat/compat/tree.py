@@ -8,6 +8,7 @@ include/generated/utsrelease.h.
 from __future__ import annotations
 
 import hashlib
+import platform
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -18,6 +19,11 @@ from wgcompat.errors import UserError
 
 class KernelTreeError(UserError):
     pass
+
+
+# The .config symbol of each architecture the harness cross-builds for: (Kbuild's ARCH,
+# `uname -m` on it).
+KBUILD_ARCHES = {"X86_64": ("x86", "x86_64"), "ARM64": ("arm64", "aarch64"), "S390": ("s390", "s390x")}
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,20 @@ class KernelTree:
 
     def exports(self) -> dict[str, Export]:
         return parse_symvers(self.symvers_bytes.decode(errors="replace"))
+
+    def cross_args(self) -> list[str]:
+        """ARCH and CROSS_COMPILE for Kbuild when the tree was built for another architecture
+        than the host's (its .config says which; the cross compiler's prefix is that of the
+        compiler it was built with), else nothing. The generator travels alone (packaging),
+        so it keeps its own small table rather than the harness's wgcompat.arch."""
+        for symbol, (kbuild, uname) in KBUILD_ARCHES.items():
+            if self.config.get(f"CONFIG_{symbol}") == "y":
+                if uname == platform.machine():
+                    return []
+                cc = self.configured_cc() or ""
+                prefix = cc[:-len("gcc")] if cc.endswith("-gcc") else ""
+                return [f"ARCH={kbuild}", *([f"CROSS_COMPILE={prefix}"] if prefix else [])]
+        return []
 
     def configured_cc(self) -> str | None:
         """The compiler command the kernel was built with, from CONFIG_CC_VERSION_TEXT."""

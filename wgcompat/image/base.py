@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from wgcompat import arch as arch_mod
 from wgcompat import paths
 from wgcompat.image.cpio import CpioWriter
 from wgcompat.image.debs import SUITE, closure, download_debs
@@ -55,9 +56,11 @@ class BaseImage:
     seconds: float
 
 
-def _key(packages: Sequence[str], compress: str, deb_names: Sequence[str] | None) -> str:
+def _key(packages: Sequence[str], compress: str, deb_names: Sequence[str] | None,
+         arch: str = arch_mod.DEFAULT) -> str:
     h = hashlib.sha256()
-    h.update(json.dumps({"v": BUILDER_VERSION, "packages": sorted(packages), "compress": compress,
+    extra = {} if arch == arch_mod.DEFAULT else {"arch": arch}
+    h.update(json.dumps({"v": BUILDER_VERSION, "packages": sorted(packages), "compress": compress, **extra,
                          "files": [hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(FILES.iterdir())],
                          "builder": [hashlib.sha256((HERE / name).read_bytes()).hexdigest() for name in BUILDER_SOURCES]}).encode())
     if deb_names is not None:
@@ -98,15 +101,20 @@ def _clean_stale_tmp(root: Path) -> None:
 
 def build_base(*, cache_dir: Path | None = None, packages: Sequence[str] = BASE_PACKAGES,
                compress: Compression = "none", refresh: bool = False,
-               fetch: Callable[[Sequence[str]], list[Path]] = download_debs,
-               progress: Callable[[str], None] = lambda s: None) -> BaseImage:
-    """The base image, from the cache when one exists for these packages.
+               fetch: Callable[[Sequence[str]], list[Path]] | None = None,
+               progress: Callable[[str], None] = lambda s: None, arch: str = arch_mod.DEFAULT) -> BaseImage:
+    """The base image for ``arch`` (wgcompat.arch), from the cache when one exists for these
+    packages; ``fetch`` gives the .deb files (default: Debian's, for that architecture).
 
     ``refresh=True`` asks apt again and rebuilds when the .deb set changed.
     """
     started = time.monotonic()
     root = cache_dir or paths.initramfs_dir()
-    family = _key(packages, compress, None)
+    target = arch_mod.get(arch)
+    if fetch is None:
+        def fetch(names: Sequence[str]) -> list[Path]:
+            return download_debs(names, target.debian)
+    family = _key(packages, compress, None, target.name)
     if not refresh:
         done = _complete_images(root, family)
         if done:
@@ -117,11 +125,11 @@ def build_base(*, cache_dir: Path | None = None, packages: Sequence[str] = BASE_
             if done:
                 return _load(done[0], True, time.monotonic() - started)
         _clean_stale_tmp(root)
-        progress(f"downloading the guest packages ({', '.join(packages)}) from Debian {SUITE}")
+        progress(f"downloading the guest packages ({', '.join(packages)}) from Debian {SUITE} ({target.debian})")
         debs = fetch(packages)
         chosen = closure(packages, debs)
         names = [c.path.name for c in chosen]
-        key = f"{family}-{_key(packages, compress, names)}"
+        key = f"{family}-{_key(packages, compress, names, target.name)}"
         final = root / f"base-{key}"
         if (final / "manifest.json").is_file():
             os.utime(final / "manifest.json")
@@ -135,8 +143,8 @@ def build_base(*, cache_dir: Path | None = None, packages: Sequence[str] = BASE_
             staging.mkdir()
             archive = tmp / ("base.cpio.gz" if compress == "gzip" else "base.cpio")
             with Ticker(f"building the guest base image ({len(chosen)} packages)"):
-                populate(staging, chosen)
-                write_archive(staging, archive, compress)
+                populate(staging, chosen, target)
+                write_archive(staging, archive, compress, target)
             shutil.rmtree(staging)
             (tmp / "manifest.json").write_text(json.dumps({
                 "key": key, "packages": list(packages), "debs": names, "archive": archive.name,
@@ -152,17 +160,18 @@ def build_base(*, cache_dir: Path | None = None, packages: Sequence[str] = BASE_
         return _load(final, False, time.monotonic() - started)
 
 
-def write_archive(staging: Path, archive: Path, compress: Compression) -> None:
+def write_archive(staging: Path, archive: Path, compress: Compression,
+                  arch: arch_mod.Arch = arch_mod.ARCHES[arch_mod.DEFAULT]) -> None:
     """The staged tree as the base archive, after the device nodes /init needs before it
-    mounts devtmpfs (the console, /dev/null, both serial ports); gzip pads it so that an
-    overlay appended to it starts aligned."""
+    mounts devtmpfs (the console, /dev/null, the kernel console's and the shell's ports);
+    gzip pads it so that an overlay appended to it starts aligned."""
     raw = archive if compress == "none" else archive.with_suffix("")
     with raw.open("wb") as f:
         w = CpioWriter(f)
         w.device("dev/console", "c", 5, 1)
         w.device("dev/null", "c", 1, 3, 0o666)
-        w.device("dev/ttyS0", "c", 4, 64)
-        w.device("dev/ttyS1", "c", 4, 65)
+        w.device(f"dev/{arch.console}", "c", *arch.console_major_minor)
+        w.device(f"dev/{arch.shell}", "c", *arch.shell_major_minor)
         w.tree("", staging)
         w.close()
     if compress == "gzip":

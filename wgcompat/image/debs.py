@@ -107,11 +107,12 @@ def closure(roots: Sequence[str], debs: Sequence[Path]) -> list[DebInfo]:
     return sorted(chosen.values(), key=lambda i: i.package)
 
 
-def download_debs(packages: Sequence[str]) -> list[Path]:
-    """The .deb files of ``packages`` and their closure, from the private apt environment."""
+def download_debs(packages: Sequence[str], architecture: str = "amd64") -> list[Path]:
+    """The .deb files of ``packages`` and their closure for ``architecture`` (Debian's name),
+    from the private apt environment."""
     from wgcompat.apt import apt_env
 
-    env = apt_env(paths.cache_root(), SUITE)
+    env = apt_env(paths.cache_root(), SUITE, architecture)
     env.update()
     env.download_closure(list(packages))
     return sorted(env.archives.glob("*.deb"))

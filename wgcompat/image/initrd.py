@@ -33,6 +33,7 @@ class BootImage:
     modules: int                # .ko files in the overlay
     reference_ko: bool          # the kernel's own wireguard.ko is in /lib/modules/reference
     seconds: float              # to make it (base from the cache, overlay, concatenation)
+    arch: str = "x86_64"        # wgcompat.arch: the architecture of its programs
 
 
 def concatenate(parts: Sequence[Path], out: Path) -> Path:
@@ -64,8 +65,8 @@ def boot_image(request: OverlayRequest, *, base: BaseImage | None = None, name: 
     with tempfile.TemporaryDirectory(prefix=f"boot-{os.getpid()}-{name}-", dir=tmp_root) as tmpname:
         tmp = Path(tmpname)
         started = time.monotonic()
-        base = base or build_base()
+        base = base or build_base(arch=request.arch)
         overlay = build_overlay(request, tmp / "overlay.cpio")
         initrd = concatenate([base.path, overlay.path], tmp / "initrd.img")
         yield BootImage(initrd=initrd, base=base.path, release=overlay.release, modules=overlay.modules,
-                        reference_ko=overlay.reference_ko, seconds=time.monotonic() - started)
+                        reference_ko=overlay.reference_ko, seconds=time.monotonic() - started, arch=request.arch)

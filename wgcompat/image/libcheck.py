@@ -12,15 +12,19 @@ from pathlib import Path
 from wgcompat.errors import UserError
 
 _NEEDED = re.compile(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]")
-LIBRARY_DIRS = ("lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu", "lib64", "lib", "usr/lib")
+def library_dirs(gnu: str = "x86_64-linux-gnu") -> tuple[str, ...]:
+    """Where the dynamic linker of a Debian system of that GNU triplet finds libraries."""
+    return (f"lib/{gnu}", f"usr/lib/{gnu}", "lib64", "lib", "usr/lib")
+
+
 PROGRAM_DIRS = ("bin", "sbin", "usr/bin", "usr/sbin")
 
 
-def check_libraries(staging: Path) -> None:
+def check_libraries(staging: Path, gnu: str = "x86_64-linux-gnu") -> None:
     """Raise a UserError naming each missing library and who needs it (skipped without readelf)."""
     if shutil.which("readelf") is None:
         return
-    libdirs = [staging / d for d in LIBRARY_DIRS]
+    libdirs = [staging / d for d in library_dirs(gnu)]
     present = {p.name for d in libdirs if d.is_dir() for p in d.iterdir()}
     programs = [p for d in PROGRAM_DIRS if (staging / d).is_dir()
                 for p in sorted((staging / d).iterdir()) if p.is_file() and not p.is_symlink()]

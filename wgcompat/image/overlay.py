@@ -41,6 +41,7 @@ class OverlayRequest:
     # None: every module of the tree (our test kernels); names: only these and their
     # dependencies, loaded at boot (a distribution kernel's whole tree, kmods.GUEST_MODULES)
     select_modules: Sequence[str] | None = None
+    arch: str = "x86_64"                    # wgcompat.arch: whose base image the overlay goes on
 
 
 @dataclass(frozen=True)

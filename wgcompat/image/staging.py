@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from wgcompat.arch import ARCHES, DEFAULT, Arch
 from wgcompat.errors import UserError
 from wgcompat.image.debs import DebInfo
 from wgcompat.image.etc import write_etc
@@ -40,8 +41,8 @@ HARNESS_PROGRAMS = {"init": "init", "wgc-server": "usr/lib/wgcompat/wgc-server",
                     "wgc-load-reference": "usr/local/sbin/wgc-load-reference"}
 
 
-def populate(staging: Path, chosen: Sequence[DebInfo]) -> None:
-    """Fill the empty folder ``staging`` with the guest's root tree."""
+def populate(staging: Path, chosen: Sequence[DebInfo], arch: Arch = ARCHES[DEFAULT]) -> None:
+    """Fill the empty folder ``staging`` with the guest's root tree (of ``arch``'s packages)."""
     for info in chosen:
         proc = run_tool(["dpkg-deb", "-x", str(info.path), str(staging)])
         if proc.returncode != 0:
@@ -53,7 +54,7 @@ def populate(staging: Path, chosen: Sequence[DebInfo]) -> None:
         (staging / d).mkdir(parents=True, exist_ok=True)
     os.chmod(staging / "tmp", 0o1777)
     os.chmod(staging / "var/tmp", 0o1777)
-    _busybox_links(staging)
+    _busybox_links(staging, arch)
     sbin = staging / "usr/sbin"
     for name, target in IPTABLES_ALTERNATIVES.items():
         if (sbin / target).exists() and not _exists_anywhere(staging, name):
@@ -62,22 +63,25 @@ def populate(staging: Path, chosen: Sequence[DebInfo]) -> None:
     for name, rel in HARNESS_PROGRAMS.items():
         shutil.copy2(FILES / name, staging / rel)
         os.chmod(staging / rel, 0o755)
-    check_libraries(staging)
+    check_libraries(staging, arch.gnu)
 
 
 def _exists_anywhere(staging: Path, name: str) -> bool:
     return any(os.path.lexists(staging / d / name) for d in PROGRAM_DIRS)
 
 
-def _busybox_links(staging: Path) -> None:
+def _busybox_links(staging: Path, arch: Arch) -> None:
     busybox = staging / "bin/busybox"
     if not busybox.is_file():
         raise UserError("busybox-static did not provide /bin/busybox in the guest image",
                         "check the busybox-static package of Debian bookworm in the private apt archive")
-    proc = subprocess.run([str(busybox), "--list-full"], capture_output=True, text=True)
+    # The guest's busybox lists its applets where the host can run it; for another
+    # architecture the host's own busybox-static (the same Debian version) lists them.
+    lister = str(busybox) if arch.native else (shutil.which("busybox") or "busybox")
+    proc = subprocess.run([lister, "--list-full"], capture_output=True, text=True)
     if proc.returncode != 0:
         raise UserError(f"cannot list the busybox applets: {proc.stderr.strip()}",
-                        "the host must be able to run the static x86_64 busybox binary")
+                        f"the host must be able to run {lister} (apt-get install busybox-static)")
     for entry in proc.stdout.split():
         name = entry.rsplit("/", 1)[-1]
         if name in ("init", "linuxrc") or _exists_anywhere(staging, name):

@@ -8,6 +8,9 @@ Layout under ``<cache>/kernels/<release>-<flavour>-<digest>/``:
     build.log                                             configure + build log
     wgcompat-complete.json                                written last: "complete"
 
+A kernel for another architecture than x86_64 (wgcompat.arch) is cross-built by the host
+in ``<release>-<arch>-<flavour>-<digest>/``, its image where that architecture keeps it.
+
 The digest (wgcompat.cache) covers the merged fragments, the source tree, the compiler and
 this stage's own code, so a change to any of them gives a new build. The source tree
 counts by its origin when a provider fetched it (a Debian package version, a verified
@@ -29,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from wgcompat import arch as arch_mod
 from wgcompat import cache, paths
 from wgcompat.errors import UserError
 from wgcompat.kernel import kconfig
@@ -44,6 +48,7 @@ class KernelBuildRequest:
     source: SourceTree
     flavour: str = "normal"
     jobs: int = os.cpu_count() or 2
+    arch: str = arch_mod.DEFAULT
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class KernelBuild:
     source: str = ""  # provider and origin, for reports
     log: Path | None = None
     cached: bool = False
+    arch: str = arch_mod.DEFAULT  # wgcompat.arch: what it was built for
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
@@ -72,24 +78,34 @@ class KernelBuild:
 
         return KernelBuild(build_dir=Path(str(data["build_dir"])), release=str(data["release"]),
                            version=str(data["version"]), flavour=str(data["flavour"]), image=p("image"),
-                           modules_root=p("modules_root"), source=str(data.get("source", "")), log=p("log"))
+                           modules_root=p("modules_root"), source=str(data.get("source", "")), log=p("log"),
+                           arch=str(data.get("arch", arch_mod.DEFAULT)))
 
 
 Progress = Callable[[str], None]
 
 
 def build_entry(request: KernelBuildRequest, merged: kconfig.MergedConfig) -> cache.Entry:
-    """The cache entry of a build: ``kernels/<release>-<flavour>-<digest of its inputs>``."""
+    """The cache entry of a build: ``kernels/<release>[-<arch>]-<flavour>-<digest of its inputs>``
+    (x86_64 builds name no architecture)."""
     source = request.source
+    arch = arch_mod.get(request.arch)
     key = cache.InputKey().code(*CODE)
-    key.add("flavour", request.flavour).add("fragments", merged.text()).add("compiler", cache.compiler_id("gcc"))
+    key.add("flavour", request.flavour).add("fragments", merged.text()).add("compiler", cache.compiler_id(arch.gcc))
+    if arch.name != arch_mod.DEFAULT:
+        # what of wgcompat.arch goes into the build (not how its guests boot)
+        key.add("arch", f"{arch.name} ARCH={arch.kbuild} CROSS_COMPILE={arch.cross_compile} {arch.image_target}")
     key.add("source path", str(source.path))
     if source.is_local:
         key.tree("source contents", source.path)
     else:
         key.add("source origin", f"{source.provider} {source.origin}")
-    name = f"{source.release}-{request.flavour}-{key.hexdigest(12)}"
+    name = f"{source.release}-{_label(arch, request.flavour)}-{key.hexdigest(12)}"
     return cache.Entry(paths.kernels_dir() / name, key.inputs)
+
+
+def _label(arch: arch_mod.Arch, flavour: str) -> str:
+    return flavour if arch.name == arch_mod.DEFAULT else f"{arch.name}-{flavour}"
 
 
 def _kbuild_env(root: Path) -> dict[str, str]:
@@ -117,8 +133,13 @@ def _make(src: Path, build_dir: Path, args: list[str], log: Path, env: dict[str,
                         "apt-get install flex bison bc libelf-dev libssl-dev), then run the command again")
 
 
-def cc_args() -> list[str]:
-    return ["CC=ccache gcc", "HOSTCC=ccache gcc"] if shutil.which("ccache") else []
+def cc_args(arch: str = arch_mod.DEFAULT) -> list[str]:
+    """The compiler arguments of a Kbuild run for ``arch`` (wgcompat.arch): ccache when the
+    host has it, ARCH and CROSS_COMPILE for a foreign architecture."""
+    have_ccache = bool(shutil.which("ccache"))
+    if arch == arch_mod.DEFAULT and not have_ccache:
+        return []
+    return arch_mod.get(arch).kbuild_args(ccache=have_ccache)
 
 
 # (command or header, Debian package) that a kernel build needs.
@@ -137,7 +158,7 @@ def check_build_tools() -> None:
 
 def build_kernel(request: KernelBuildRequest, progress: Progress = lambda _: None) -> KernelBuild:
     symbols = kconfig.kconfig_symbols(request.source.path, cache_dir=paths.cache_root() / "kconfig-symbols")
-    merged = kconfig.merge(kconfig.select_fragments(request.flavour, symbols))
+    merged = kconfig.merge(kconfig.select_fragments(request.flavour, symbols, arch=request.arch))
     entry = build_entry(request, merged)
 
     def build(build_dir: Path) -> dict[str, object]:
@@ -151,35 +172,38 @@ def _build(request: KernelBuildRequest, merged: kconfig.MergedConfig, build_dir:
            progress: Progress) -> dict[str, object]:
     """Configure, build and install into the empty ``build_dir``; the marker's contents."""
     check_build_tools()
+    arch = arch_mod.get(request.arch)
+    arch.check_compiler()
+    cc = cc_args(arch.name)
     src = request.source.path
     log = build_dir / "build.log"
     fragment = build_dir / "wgcompat.fragment"
     fragment.write_text(merged.text())
     env = _kbuild_env(paths.cache_root())
-    progress(f"configuring {request.source.release} ({request.flavour}) from "
+    progress(f"configuring {request.source.release} ({_label(arch, request.flavour)}) from "
              f"{', '.join(f.name for f in merged.fragments)}")
-    _make(src, build_dir, [f"KCONFIG_ALLCONFIG={fragment}", *cc_args(), "allnoconfig"], log, env, "allnoconfig")
-    _make(src, build_dir, [*cc_args(), "olddefconfig"], log, env, "olddefconfig")
+    _make(src, build_dir, [f"KCONFIG_ALLCONFIG={fragment}", *cc, "allnoconfig"], log, env, "allnoconfig")
+    _make(src, build_dir, [*cc, "olddefconfig"], log, env, "olddefconfig")
     dropped = kconfig.dropped_options(merged.requested, kconfig.read_dotconfig(build_dir / ".config"))
     if dropped:
         raise kconfig.explain_dropped(dropped, merged.fragments)
     progress(f"building {request.source.release} with -j{request.jobs} (log: {log})")
     started = time.monotonic()
     configured = log.read_bytes().count(b"\n")
-    expected = previous_build_lines(paths.kernels_dir(), request.source.release, request.flavour)
-    with Ticker(f"building kernel {request.source.release} ({request.flavour})",
+    expected = previous_build_lines(paths.kernels_dir(), request.source.release, _label(arch, request.flavour))
+    with Ticker(f"building kernel {request.source.release} ({_label(arch, request.flavour)})",
                 log_fraction(log, expected, skip=configured)):
-        _make(src, build_dir, [f"-j{request.jobs}", *cc_args(), "bzImage", "modules"], log, env,
+        _make(src, build_dir, [f"-j{request.jobs}", *cc, arch.image_target, "modules"], log, env,
               f"building kernel {request.source.release}")
     build_lines = log.read_bytes().count(b"\n") - configured
     modules_root = build_dir / "modules-root"
-    _make(src, build_dir, [*cc_args(), f"INSTALL_MOD_PATH={modules_root}", "INSTALL_MOD_STRIP=1",
+    _make(src, build_dir, [*cc, f"INSTALL_MOD_PATH={modules_root}", "INSTALL_MOD_STRIP=1",
                            "DEPMOD=/bin/true", "modules_install"], log, env, "modules_install")
     release = (build_dir / "include/config/kernel.release").read_text().strip()
     kb = KernelBuild(build_dir=build_dir, release=release, version=request.source.release,
-                     flavour=request.flavour, image=build_dir / "arch/x86/boot/bzImage",
+                     flavour=request.flavour, image=build_dir / arch.image,
                      modules_root=modules_root,
-                     source=f"{request.source.provider} {request.source.origin}", log=log)
+                     source=f"{request.source.provider} {request.source.origin}", log=log, arch=arch.name)
     return {**kb.to_json(), "seconds": round(time.monotonic() - started, 1), "build_lines": build_lines}
 
 
@@ -211,8 +235,9 @@ def open_kernel_dir(kdir: Path) -> KernelBuild:
                         "--kernel VERSION to let wgcompat build one")
     release_file = kdir / "include/config/kernel.release"
     release = release_file.read_text().strip() if release_file.is_file() else kdir.name
-    image = next((p for p in (kdir / "arch/x86/boot/bzImage",) if p.is_file()), None)
+    arch = arch_mod.arch_of_config(kconfig.read_dotconfig(kdir / ".config"))
+    image = kdir / arch.image if (kdir / arch.image).is_file() else None
     modules_root = kdir / "modules-root" if (kdir / "modules-root").is_dir() else None
     version = release.split("-", 1)[0].split("+", 1)[0]
     return KernelBuild(build_dir=kdir, release=release, version=version, flavour="external", image=image,
-                       modules_root=modules_root, source=f"local {kdir}", cached=True)
+                       modules_root=modules_root, source=f"local {kdir}", cached=True, arch=arch.name)

@@ -1,7 +1,8 @@
 """Config fragments from kconfigs/: selection, merging and the survival check.
 
 A fragment is a list of ``CONFIG_X=value`` / ``# CONFIG_X is not set`` lines.
-``base.config`` always applies, ``debug.config`` for the debug flavour, ``signed.config``
+``base.config`` always applies, then ``arch/<arch>.config`` for the architecture built for
+(wgcompat.arch: its console, bus and guest support), ``debug.config`` for the debug flavour, ``signed.config``
 for the signed one (module signatures enforced), and any
 other fragment applies when its header conditions hold against the tree's own
 Kconfig files (never against a version number):
@@ -21,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wgcompat import arch as arch_mod
 from wgcompat.errors import UserError
 from wgcompat.paths import REPO
 
@@ -43,7 +45,8 @@ class Fragment:
 
     @property
     def name(self) -> str:
-        return self.path.name
+        """Its path under kconfigs/ (arch/arm64.config for an architecture's)."""
+        return f"arch/{self.path.name}" if self.path.parent.name == "arch" else self.path.name
 
     def applies(self, symbols: set[str]) -> bool:
         return all(s in symbols for s in self.requires) and not any(s in symbols for s in self.excludes)
@@ -110,13 +113,15 @@ class MergedConfig:
         return "\n".join(lines) + "\n"
 
 
-def select_fragments(flavour: str, symbols: set[str], directory: Path = KCONFIGS) -> list[Fragment]:
+def select_fragments(flavour: str, symbols: set[str], directory: Path = KCONFIGS,
+                     arch: str = arch_mod.DEFAULT) -> list[Fragment]:
     if flavour not in FLAVOURS:
         raise UserError(f"unknown config flavour '{flavour}'", f"use one of: {', '.join(FLAVOURS)}")
     base = parse_fragment(directory / "base.config")
+    for_arch = parse_fragment(directory / "arch" / arch_mod.get(arch).fragment)
     extra = [parse_fragment(p) for p in sorted(directory.glob("*.config"))
              if p.name != "base.config" and p.name not in FLAVOUR_FRAGMENTS.values()]
-    chosen = [base] + [f for f in extra if f.applies(symbols)]
+    chosen = [base, for_arch] + [f for f in extra if f.applies(symbols)]
     if flavour in FLAVOUR_FRAGMENTS:
         chosen.append(parse_fragment(directory / FLAVOUR_FRAGMENTS[flavour]))
     return chosen

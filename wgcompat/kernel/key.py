@@ -30,5 +30,6 @@ def build_key(sel: KernelSelection) -> str:
         source = fetch_source(KernelVersion.parse(sel.kernel or m.default), default_providers(m.debian_suites))
     # the fragments that apply to this tree, as build_kernel selects them
     symbols = kconfig.kconfig_symbols(source.path, cache_dir=paths.cache_root() / "kconfig-symbols")
-    merged = kconfig.merge(kconfig.select_fragments(sel.flavour, symbols))
-    return build_entry(KernelBuildRequest(source=source, flavour=sel.flavour, jobs=sel.jobs), merged).path.name
+    merged = kconfig.merge(kconfig.select_fragments(sel.flavour, symbols, arch=sel.arch))
+    request = KernelBuildRequest(source=source, flavour=sel.flavour, jobs=sel.jobs, arch=sel.arch)
+    return build_entry(request, merged).path.name

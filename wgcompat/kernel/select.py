@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wgcompat import arch as arch_mod
 from wgcompat import matrix
 from wgcompat.errors import UserError
 from wgcompat.kernel import debian_prebuilt
@@ -29,20 +30,28 @@ class KernelSelection:
     kernel_dir: Path | None = None
     flavour: str = "normal"
     jobs: int = field(default_factory=lambda: os.cpu_count() or 2)
+    arch: str = arch_mod.DEFAULT  # wgcompat.arch: what the kernel is built for and booted on
 
 
 def selection(kernel: str | None = None, kernel_src: str | None = None, kernel_dir: str | None = None,
-              config: str = "normal") -> KernelSelection:
+              config: str = "normal", arch: str | None = None) -> KernelSelection:
     given = [x for x in (kernel, kernel_src, kernel_dir) if x]
     if len(given) > 1:
         raise UserError("--kernel, --kernel-src and --kernel-dir name the kernel in three different ways; "
                         "more than one was given", "pass only one of them")
     if config not in FLAVOURS:
         raise UserError(f"--config {config} is not a kernel flavour", "use " + " or ".join(f"--config {f}" for f in FLAVOURS))
+    chosen = arch_mod.get(arch)
     if debian_prebuilt.is_prebuilt(kernel):
         _check_prebuilt(str(kernel), config)
+        if chosen.name != arch_mod.DEFAULT:
+            raise UserError(f"--arch {chosen.name} with {kernel}: Debian's prebuilt kernels are taken for "
+                            f"{arch_mod.DEFAULT} only", f"drop --arch, or use --kernel SERIES --arch {chosen.name}")
+    if kernel_dir and arch:
+        raise UserError("--arch with --kernel-dir: a build tree's .config already says what it was built for",
+                        "drop --arch")
     return KernelSelection(kernel=kernel, kernel_src=Path(kernel_src) if kernel_src else None,
-                           kernel_dir=Path(kernel_dir) if kernel_dir else None, flavour=config)
+                           kernel_dir=Path(kernel_dir) if kernel_dir else None, flavour=config, arch=chosen.name)
 
 
 def resolve_kernel(sel: KernelSelection) -> KernelBuild:
@@ -59,8 +68,10 @@ def resolve_kernel(sel: KernelSelection) -> KernelBuild:
         say(f"looking for Linux {want}")
         source = fetch_source(want, default_providers(m.debian_suites))
     say(f"source: Linux {source.release} from {source.provider} ({source.path})")
-    kb = build_kernel(KernelBuildRequest(source=source, flavour=sel.flavour, jobs=sel.jobs), progress=say)
-    say(f"kernel {kb.release} ({kb.flavour}){' (cached)' if kb.cached else ''}: {kb.build_dir}")
+    kb = build_kernel(KernelBuildRequest(source=source, flavour=sel.flavour, jobs=sel.jobs, arch=sel.arch),
+                      progress=say)
+    label = kb.flavour if kb.arch == arch_mod.DEFAULT else f"{kb.arch}, {kb.flavour}"
+    say(f"kernel {kb.release} ({label}){' (cached)' if kb.cached else ''}: {kb.build_dir}")
     return kb
 
 

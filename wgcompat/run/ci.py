@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wgcompat import matrix, paths
+from wgcompat.arch import ARCHES
+from wgcompat.arch import DEFAULT as DEFAULT_ARCH
 from wgcompat.errors import UserError
 from wgcompat.kernel.build import KernelBuild
 from wgcompat.kernel.kconfig import FLAVOURS
@@ -29,7 +31,7 @@ from wgcompat.run.plan import FILE_NAME, RunRequest, plan_run
 
 PLAN_FILE = paths.REPO / "ci.toml"
 REPORTS = paths.REPORTS / "ci"
-STEP_KEYS = {"name", "paths", "kernel", "flavour", "crypto", "debug_module", "pytest", "why"}
+STEP_KEYS = {"name", "paths", "kernel", "flavour", "crypto", "arch", "debug_module", "pytest", "why"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class CiStep:
     kernel: str | None = None  # None: host-only tests
     flavour: str = "normal"
     crypto: str = "auto"
+    arch: str = DEFAULT_ARCH  # wgcompat.arch: what the kernel is built for and booted on
     debug_module: bool = False  # the WG_DEBUG build instead of the release build
     deselect: tuple[str, ...] = ()  # node ids left out: ci.toml's known_unstable
     options: tuple[str, ...] = ()  # more pytest arguments
@@ -78,6 +81,8 @@ def load_plan(path: Path = PLAN_FILE, m: matrix.Matrix | None = None) -> CiPlan:
             raise UserError(f"{where}: no such test path {', '.join(missing)}", fix)
         if raw.get("flavour", "normal") not in FLAVOURS or raw.get("crypto", "auto") not in ("auto", "bundled"):
             raise UserError(f"{where}: flavour must be {', '.join(FLAVOURS)}; crypto auto or bundled", fix)
+        if raw.get("arch", DEFAULT_ARCH) not in ARCHES:
+            raise UserError(f"{where}: arch must be one of {', '.join(ARCHES)}", fix)
         which = raw.get("kernel")
         kernels: list[str | None]
         if which is None:
@@ -93,6 +98,7 @@ def load_plan(path: Path = PLAN_FILE, m: matrix.Matrix | None = None) -> CiPlan:
         for k in kernels:
             steps.append(CiStep(name=str(raw["name"]).replace("{kernel}", k or ""), paths=tuple(raw["paths"]),
                                 kernel=k, flavour=raw.get("flavour", "normal"), crypto=raw.get("crypto", "auto"),
+                                arch=str(raw.get("arch", DEFAULT_ARCH)),
                                 debug_module=bool(raw.get("debug_module", False)),
                                 deselect=tuple(unstable) if k is not None else (),
                                 options=tuple(str(x) for x in raw.get("pytest", []))))
@@ -127,13 +133,14 @@ def _prebuilt(prebuilder: KernelPrebuilder, step: CiStep) -> KernelBuild | None:
     """The kernel the prebuilder resolved and built for ``step``, or None (the step then
     resolves it itself and reports what went wrong as its own failure)."""
     assert step.kernel is not None
-    code = prebuilder.wait(step.kernel, step.flavour)
-    record = prebuilder.record_of(step.kernel, step.flavour)
+    wanted = (step.kernel, step.flavour, step.arch)
+    code = prebuilder.wait(*wanted)
+    record = prebuilder.record_of(*wanted)
     if code == 0 and record.is_file():
         return KernelBuild.from_json(json.loads(record.read_text()))
     if code is not None:
-        say(f"the background build of {step.kernel} ({step.flavour}) failed (exit {code}, "
-            f"{prebuilder.log_of(step.kernel, step.flavour)}); the step builds it itself")
+        say(f"the background build of {step.kernel} ({step.arch}, {step.flavour}) failed (exit {code}, "
+            f"{prebuilder.log_of(*wanted)}); the step builds it itself")
     return None
 
 
@@ -155,7 +162,7 @@ def _run_step(step: CiStep, plan: CiPlan, prebuilder: KernelPrebuilder) -> StepR
     if step.kernel is None:
         cmd = host_step_command(step, junit, out / "tmp")
     else:
-        request = RunRequest(selection(step.kernel, config=step.flavour), crypto=step.crypto,
+        request = RunRequest(selection(step.kernel, config=step.flavour, arch=step.arch), crypto=step.crypto,
                              debug_module=step.debug_module)
         planned = plan_run(request, kernel=_prebuilt(prebuilder, step))
         for stage in planned.stages:
@@ -180,7 +187,7 @@ def run_ci() -> int:
     """Every step of ci.toml, a table of results, and one closing count line."""
     plan = load_plan()
     REPORTS.mkdir(parents=True, exist_ok=True)
-    prebuilder = KernelPrebuilder([(s.kernel, s.flavour) for s in plan.steps if s.kernel is not None],
+    prebuilder = KernelPrebuilder([(s.kernel, s.flavour, s.arch) for s in plan.steps if s.kernel is not None],
                                   REPORTS).start()
     rows: list[StepResult] = []
     try:

@@ -35,7 +35,7 @@ def bootable(kb: KernelBuild) -> Path:
 def image_request(kb: KernelBuild, module: ModuleBuild | None, put: Sequence[Put] = ()) -> OverlayRequest:
     """The overlay of a guest of ``kb``: its modules, ``module``'s wireguard.ko if any, and ``put``."""
     return OverlayRequest(modules_root=kb.modules_root, wireguard_ko=module.ko if module else None, put=tuple(put),
-                          select_modules=GUEST_MODULES if distribution_kernel(kb) else None)
+                          select_modules=GUEST_MODULES if distribution_kernel(kb) else None, arch=kb.arch)
 
 
 def start_guest(kb: KernelBuild, module: ModuleBuild | None, put: Sequence[Put], log_dir: Path,
@@ -54,11 +54,13 @@ def _booted(kernel: Path, request: OverlayRequest, log_dir: Path, cmdline_extra:
 
 @contextmanager
 def start_wired_guests(kb: KernelBuild, log_dir: Path, first: ModuleBuild | None = None,
-                       second: ModuleBuild | None = None) -> Iterator[tuple[GuestVM, GuestVM]]:
-    """Two guests of ``kb`` wired together (wgcompat.vm.pair), ``first``'s module in vm1 and
-    ``second``'s in vm2 (None: the kernel's modules only)."""
-    kernel = bootable(kb)
+                       second: ModuleBuild | None = None,
+                       second_kernel: KernelBuild | None = None) -> Iterator[tuple[GuestVM, GuestVM]]:
+    """Two guests wired together (wgcompat.vm.pair): vm1 of ``kb`` with ``first``'s module, vm2
+    of ``second_kernel`` (default: ``kb`` too; it may be of another architecture) with
+    ``second``'s (None: the kernel's modules only)."""
+    other = second_kernel or kb
     with boot_image(image_request(kb, first), name="vm1") as one, \
-            boot_image(image_request(kb, second), name="vm2") as two, \
-            wired_vms(kernel, (one, two), log_dir=log_dir) as pair:
+            boot_image(image_request(other, second), name="vm2") as two, \
+            wired_vms((bootable(kb), bootable(other)), (one, two), log_dir=log_dir) as pair:
         yield pair

@@ -41,7 +41,7 @@ class RunRequest:
         sel = self.selection
         return {"kernel": sel.kernel, "kernel_src": str(sel.kernel_src) if sel.kernel_src else None,
                 "kernel_dir": str(sel.kernel_dir) if sel.kernel_dir else None, "flavour": sel.flavour,
-                "crypto": self.crypto, "debug_module": self.debug_module}
+                "crypto": self.crypto, "debug_module": self.debug_module, "arch": sel.arch}
 
     @staticmethod
     def from_json(data: dict[str, object]) -> RunRequest:
@@ -51,7 +51,8 @@ class RunRequest:
 
         kernel = data.get("kernel")
         sel = KernelSelection(kernel=str(kernel) if kernel else None, kernel_src=path("kernel_src"),
-                              kernel_dir=path("kernel_dir"), flavour=str(data["flavour"]))
+                              kernel_dir=path("kernel_dir"), flavour=str(data["flavour"]),
+                              arch=str(data.get("arch", "x86_64")))
         return RunRequest(sel, crypto=str(data["crypto"]), debug_module=bool(data["debug_module"]))
 
 

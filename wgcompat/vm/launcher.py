@@ -30,6 +30,7 @@ import dataclasses
 import ctypes
 import json
 import os
+import platform
 import signal
 import sys
 import time
@@ -41,6 +42,7 @@ from typing import TextIO
 import pexpect
 
 from wgcompat import paths
+from wgcompat.arch import ARCHES
 from wgcompat.errors import UserError
 from wgcompat.image.initrd import BootImage
 from wgcompat.vm import klog
@@ -152,14 +154,21 @@ class GuestVM:
         if not self.image.initrd.is_file():
             raise UserError(f"the guest's initrd {self.image.initrd} does not exist",
                             "boot the guest while its image exists (inside `with boot_image(...)`)")
-        qemu = qemu_binary(self.qemu)
+        arch = ARCHES[self.image.arch]
+        qemu = qemu_binary(arch.qemu if self.qemu == QEMU else self.qemu, arch.qemu_package)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.console_log.path.write_bytes(b"")
-        self.accel, self.accel_reason = resolve_accel(self.accel_request, self.kernel_image, qemu=qemu)
+        if arch.native:
+            self.accel, self.accel_reason = resolve_accel(self.accel_request, self.kernel_image, qemu=qemu)
+        elif self.accel_request == "kvm":
+            raise UserError(f"KVM was requested for an {arch.name} guest on an {platform.machine()} host",
+                            "use the default accelerator (auto) or tcg: another architecture runs under TCG")
+        else:
+            self.accel, self.accel_reason = "tcg", f"TCG (an {arch.name} guest on an {platform.machine()} host)"
         self.token = new_token()
         spec = VMSpec(kernel=self.kernel_image, initrd=self.image.initrd, console_log=self.console_log.path,
                       memory_mb=self.memory_mb, cpus=self.cpus, cmdline_extra=self.cmdline_extra,
-                      links=self.links, hostname=self.hostname, token=self.token)
+                      links=self.links, hostname=self.hostname, token=self.token, arch=arch.name)
         argv = build_argv(spec, self.accel, qemu=qemu)  # type: ignore[arg-type]
         image = self.image
         self._info = {"argv": argv, "accel": self.accel, "accel_reason": self.accel_reason,

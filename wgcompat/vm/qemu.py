@@ -18,6 +18,10 @@ such). ``printk.devkmsg=on`` keeps the harness's sync lines in /dev/kmsg from
 being rate-limited.
 
 Network links (``NetLink``) join two guests' NICs by a UDP socket pair on 127.0.0.1.
+
+Another architecture (``VMSpec.arch``, wgcompat.arch) takes its own emulator, machine, CPU
+model and ports: on arm64 the console is the PL011 UART (ttyAMA0) and the shell a virtio
+console (hvc0), the same two channels.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from wgcompat.arch import ARCHES, DEFAULT, Arch
 from wgcompat.errors import UserError
 
 Accel = Literal["auto", "tcg", "kvm"]
@@ -58,30 +63,32 @@ class VMSpec:
     links: tuple[NetLink, ...] = field(default_factory=tuple)
     hostname: str = "wgcompat"
     token: str = "none"                   # the ready marker is WGCOMPAT-READY-<token>
+    arch: str = DEFAULT                   # wgcompat.arch: the guest's architecture
 
 
-def qemu_binary(name: str = QEMU) -> str:
+def qemu_binary(name: str = QEMU, package: str = "qemu-system-x86") -> str:
     found = shutil.which(name) if "/" not in name else (name if os.access(name, os.X_OK) else None)
     if not found:
         raise UserError(f"{name} is not installed (needed to boot the test kernels)",
-                        "run `apt-get install qemu-system-x86` (as root), then try again")
+                        f"run `apt-get install {package}` (as root), then try again")
     return found
 
 
 def qemu_argv(qemu: str, accel: Literal["tcg", "kvm"], *, name: str, kernel: Path, initrd: Path, append: str,
-              memory_mb: int, cpus: int, devices: Sequence[str]) -> list[str]:
+              memory_mb: int, cpus: int, devices: Sequence[str], arch: Arch = ARCHES[DEFAULT]) -> list[str]:
     """Every QEMU command line of the harness: no defaults, no display, no monitor, an exit
-    instead of a reboot, the accelerator and its CPU model, the kernel and its initrd, then
-    ``devices`` (serial ports, NICs, ...)."""
-    cpu = "host" if accel == "kvm" else "max"
+    instead of a reboot, the machine, the accelerator and its CPU model, the kernel and its
+    initrd, then ``devices`` (serial ports, NICs, ...)."""
+    cpu = "host" if accel == "kvm" else arch.tcg_cpu
     return [qemu, "-name", name, "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
-            "-no-reboot", "-m", str(memory_mb), "-smp", str(cpus), "-accel", accel, "-cpu", cpu,
+            "-no-reboot", *arch.machine, "-m", str(memory_mb), "-smp", str(cpus), "-accel", accel, "-cpu", cpu,
             "-kernel", str(kernel), "-initrd", str(initrd), "-append", append, *devices]
 
 
 def kernel_cmdline(spec: VMSpec) -> str:
-    parts = ["console=ttyS0,115200", "panic=-1", "printk.devkmsg=on", "rdinit=/init", "net.ifnames=0",
-             "tsc=reliable", "no_timer_check", f"wgcompat.token={spec.token}", "wgcompat.shell=ttyS1",
+    arch = ARCHES[spec.arch]
+    parts = [f"console={arch.console},115200", "panic=-1", "printk.devkmsg=on", "rdinit=/init", "net.ifnames=0",
+             *arch.cmdline, f"wgcompat.token={spec.token}", f"wgcompat.shell={arch.shell}",
              f"wgcompat.hostname={spec.hostname}"]
     for i, link in enumerate(spec.links):
         if link.address:
@@ -92,17 +99,24 @@ def kernel_cmdline(spec: VMSpec) -> str:
 
 
 def build_argv(spec: VMSpec, accel: Literal["tcg", "kvm"], qemu: str = QEMU) -> list[str]:
-    """A guest's QEMU arguments. stdio is the shell port (ttyS1); ttyS0 goes to the console log."""
+    """A guest's QEMU arguments. stdio is the shell port (ttyS1, or hvc0 where the machine
+    has one serial port); the kernel console (ttyS0, ttyAMA0) goes to the console log."""
+    arch = ARCHES[spec.arch]
+    shell = (["-serial", "chardev:shell"] if arch.shell_on_serial
+             else ["-device", arch.virtio("virtio-serial"), "-device", "virtconsole,chardev=shell"])
     devices = ["-chardev", f"file,id=console,path={spec.console_log}",
                "-serial", "chardev:console",
                "-chardev", "stdio,id=shell,signal=off",
-               "-serial", "chardev:shell",
-               "-device", "virtio-rng-pci"]
+               *shell,
+               "-device", arch.virtio("virtio-rng")]
     for i, link in enumerate(spec.links):
+        # a virtio NIC on this machine's virtio transport (virtio-net-pci becomes -ccw on s390x)
+        model = arch.virtio("virtio-net") if link.model.startswith("virtio-net") else link.model
         devices += ["-netdev", f"socket,id=net{i},udp=127.0.0.1:{link.remote_port},localaddr=127.0.0.1:{link.local_port}",
-                    "-device", f"{link.model},netdev=net{i},mac={link.mac}"]
+                    "-device", f"{model},netdev=net{i},mac={link.mac}"]
     return qemu_argv(qemu, accel, name=f"wgcompat-{spec.hostname}", kernel=spec.kernel, initrd=spec.initrd,
-                     append=kernel_cmdline(spec), memory_mb=spec.memory_mb, cpus=spec.cpus, devices=devices)
+                     append=kernel_cmdline(spec), memory_mb=spec.memory_mb, cpus=spec.cpus, devices=devices,
+                     arch=arch)
 
 
 def probe_argv(kernel: Path, initrd: Path, qemu: str = QEMU) -> list[str]:
