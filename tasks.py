@@ -8,7 +8,7 @@ Kernel options shared by kernel/compat/build/boot/test:
     --kernel-src P    a local source tree instead of a provider
     --kernel-dir P    a configured build tree or installed headers (no kernel build)
     --config C        normal (default) or debug (KASAN, lockdep, kmemleak, ...)
-    --arch A          x86_64 (default) or arm64: cross-built, booted under TCG
+    --arch A          x86_64 (default), arm64 or s390x: cross-built, booted under TCG
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ KERNEL_HELP = {
     "kernel_src": "path to a local kernel source tree (instead of --kernel)",
     "kernel_dir": "path to a configured kernel build tree or installed headers (instead of --kernel)",
     "config": "kernel flavour: normal, debug (KASAN, lockdep, kmemleak, ...) or signed (module signatures enforced)",
-    "arch": "architecture to build the kernel for and boot: x86_64 (default) or arm64 (cross-built, TCG)",
+    "arch": "architecture to build the kernel for and boot: x86_64 (default), arm64 or s390x (cross-built, TCG)",
 }
 MODULE_HELP = {
     "crypto": "auto (the kernel's crypto library when it has one) or bundled (ours, always)",

@@ -60,3 +60,7 @@ _.gname
 # vmtests/lib/topology.py DeviceState.fwmark: the fourth column of `wg show dump`'s device line,
 # which parse_dump keeps with the others; read by tests/test_topology_parsers.py
 _.fwmark
+
+# Arch.qemu_user: tests/crypto/conftest.py runs the bundled crypto built for s390x and arm64
+# under it (tests/crypto/remote.py)
+_.qemu_user

@@ -47,7 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kernel-dir", default=None, help="configured kernel build tree")
     group.addoption("--config", default="normal", help="kernel flavour: normal, debug or signed")
     group.addoption("--crypto", default="auto", help="auto or bundled")
-    group.addoption("--arch", default=None, help="x86_64 (default) or arm64: the guests' architecture")
+    group.addoption("--arch", default=None, help="x86_64 (default), arm64 or s390x: the guests' architecture")
     group.addoption("--peer-arch", default=None,
                     help="the architecture of the other guest of the cross-architecture test "
                          "(test_cross_arch.py; s390x: big-endian); without it that test is skipped")

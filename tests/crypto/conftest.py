@@ -6,17 +6,25 @@ wraps it with ctypes. It is parametrised over the arithmetic back ends, "int128"
 (what 64-bit kernels build) and "radix26" (WGC_CRYPTO_NO_INT128, what 32-bit
 kernels build), and over the ChaCha20 implementations (module/crypto/simd.h):
 each forced in turn with wgc_simd_force(), skipped when this CPU lacks it. Every
-test runs against each combination a kernel builds.
+test runs against each combination a kernel builds, and against the same
+sources built for s390x (big-endian) and arm64, run under qemu-user through
+tests/crypto/remote.py.
 """
 
 from __future__ import annotations
 
 import ctypes
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
+from tests.crypto.remote import RemoteLibrary, build_driver
+from wgcompat import arch
 from wgcompat.bench.crypto import BuildRequest, build_shared_library
+from wgcompat.errors import UserError
 
 TAG = 16
 
@@ -30,6 +38,7 @@ class Variant:
     name: str
     defines: tuple[str, ...]
     chacha20: str  # the ChaCha20 implementation forced (simd.h names)
+    arch: str = ""  # "": the host's library; else wgcompat.arch's name, run under qemu-user
 
 
 CHACHA20_IMPLS = ("portable", "ssse3", "avx2", "avx512")
@@ -38,6 +47,10 @@ VARIANTS = (
     *(Variant(f"int128-{impl}", (), impl) for impl in CHACHA20_IMPLS),
     # 32-bit kernels: no int128, and no x86_64 vector files
     Variant("radix26-portable", ("WGC_CRYPTO_NO_INT128",), "portable"),
+    # big-endian (every load and store of the wire's little-endian words) and arm64
+    Variant("s390x-int128-portable", (), "portable", "s390x"),
+    Variant("s390x-radix26-portable", ("WGC_CRYPTO_NO_INT128",), "portable", "s390x"),
+    Variant("arm64-int128-portable", (), "portable", "arm64"),
 )
 
 
@@ -207,17 +220,42 @@ class WgcCrypto:
 
     @property
     def warnings(self) -> int:
+        if isinstance(self.lib, RemoteLibrary):
+            return int(self.lib.wgc_shim_warnings())
         return _c.c_ulong.in_dll(self.lib, "wgc_shim_warnings").value
 
 
 @pytest.fixture(scope="session", params=VARIANTS, ids=lambda v: v.name)
 def wgc(request: pytest.FixtureRequest,
-        tmp_path_factory: pytest.TempPathFactory) -> WgcCrypto:
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[WgcCrypto]:
     variant: Variant = request.param
     # one library (and so one forced implementation) per variant
-    out = tmp_path_factory.mktemp(f"wgc-{variant.name}") / "libwgccrypto.so"
-    result = build_shared_library(BuildRequest(output=out, defines=variant.defines))
-    crypto = WgcCrypto(ctypes.CDLL(str(result.library)), variant.name)
-    if not crypto.force(variant.chacha20):
-        pytest.skip(f"this CPU cannot run the {variant.chacha20} ChaCha20")
-    return crypto
+    folder = tmp_path_factory.mktemp(f"wgc-{variant.name}")
+    if variant.arch:
+        remote = _remote_library(folder, variant)
+        crypto = WgcCrypto(remote, variant.name)  # type: ignore[arg-type]
+    else:
+        result = build_shared_library(BuildRequest(output=folder / "libwgccrypto.so",
+                                                   defines=variant.defines))
+        crypto = WgcCrypto(ctypes.CDLL(str(result.library)), variant.name)
+    try:
+        if not crypto.force(variant.chacha20):
+            pytest.skip(f"this CPU cannot run the {variant.chacha20} ChaCha20")
+        yield crypto
+    finally:
+        if variant.arch:
+            remote.close()
+
+
+def _remote_library(folder: Path, variant: Variant) -> RemoteLibrary:
+    """The driver program cross-built for variant.arch, running under qemu-user."""
+    target = arch.get(variant.arch)
+    if shutil.which(target.qemu_user) is None:
+        pytest.fail(f"the {variant.name} tests run the crypto under {target.qemu_user}, "
+                    "which this machine lacks: apt-get install qemu-user (./wgc installs it)",
+                    pytrace=False)
+    try:
+        driver = build_driver(folder / "wgc-crypto-driver", variant.defines, target)
+    except UserError as e:
+        pytest.fail(str(e), pytrace=False)
+    return RemoteLibrary([target.qemu_user, str(driver)])

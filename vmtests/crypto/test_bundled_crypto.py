@@ -102,9 +102,10 @@ def _load(guest: Any, release: str, *params: str) -> Load:
         f"insmod {KO} {' '.join(params)} failed before the checks ran on {release}:\n"
         f"{loaded.output}\n{log[-3000:]}")
     param = guest.run(cmd("cat", PARAM)).output.strip()
-    # x86 names its CPU's features "flags", arm64 "Features" (none of them an x86 vector set:
-    # the vector ChaCha20 is built for x86_64 only, so portable is all such a guest runs)
-    flags = guest.check(cmd("grep", "-m1", "-E", "^(flags|Features)", "/proc/cpuinfo")).split(":", 1)[-1].split()
+    # x86 names its CPU's features "flags", arm64 "Features", s390x "features" (none of the
+    # last two an x86 vector set: the vector ChaCha20 is built for x86_64 only, so portable
+    # is all such a guest runs)
+    flags = guest.check(cmd("grep", "-m1", "-E", "^(flags|[Ff]eatures)", "/proc/cpuinfo")).split(":", 1)[-1].split()
     guest.run(cmd("rmmod", "wgc_sgcheck"))
     return Load(log, param, set(flags))
 

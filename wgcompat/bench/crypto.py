@@ -95,7 +95,7 @@ def _compiler() -> str:
     return cc
 
 
-def _run_compiler(cmd: list[str]) -> None:
+def run_compiler(cmd: list[str]) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise UserError(
@@ -111,20 +111,24 @@ def has_x86_simd() -> bool:
     return os.uname().machine == "x86_64"
 
 
-def userspace_sources(cflags: tuple[str, ...]) -> list[tuple[Path, list[str]]]:
+def userspace_sources(cflags: tuple[str, ...],
+                      x86_simd: bool | None = None) -> list[tuple[Path, list[str]]]:
     """Every C file of the userspace build with its flags: cflags, and for
-    the vector files the instruction set after them."""
+    the vector files the instruction set after them. x86_simd: whether the
+    build is for x86_64 (None: the host's answer)."""
+    x86_simd = has_x86_simd() if x86_simd is None else x86_simd
     jobs = [(CRYPTO_DIR / s, list(cflags)) for s in USERSPACE_SOURCES]
-    if has_x86_simd():
+    if x86_simd:
         jobs += [(CRYPTO_DIR / s, [*cflags, *isa]) for s, isa in SIMD_SOURCES.items()]
     jobs += [(SHIM_DIR / s, list(cflags)) for s in SHIM_SOURCES]
     return jobs
 
 
-def userspace_defines(defines: tuple[str, ...] = ()) -> list[str]:
+def userspace_defines(defines: tuple[str, ...] = (), x86_simd: bool | None = None) -> list[str]:
     """-D flags of the userspace build: the caller's and, on x86_64, the one
     that bundled.mk gives the kernel build there."""
-    extra = SIMD_DEFINES if has_x86_simd() else ()
+    x86_simd = has_x86_simd() if x86_simd is None else x86_simd
+    extra = SIMD_DEFINES if x86_simd else ()
     return [f"-D{d}" for d in (*defines, *extra)]
 
 
@@ -143,10 +147,10 @@ def build_shared_library(req: BuildRequest) -> BuildResult:
         obj = objdir / (src.parent.name + "-" + src.stem + ".o")
         cmd = [cc, "-std=gnu11", "-fPIC", *WARNING_CFLAGS, *flags, *defines,
                *includes, "-c", str(src), "-o", str(obj)]
-        _run_compiler(cmd)
+        run_compiler(cmd)
         objects.append(str(obj))
     link = [cc, "-shared", "-o", str(req.output), *objects, "-ldl"]
-    _run_compiler(link)
+    run_compiler(link)
     return BuildResult(library=req.output)
 
 
