@@ -113,7 +113,8 @@ def test_the_ci_plan_is_read_from_its_data_file(tmp_path: Path) -> None:
     toml = tmp_path / "ci.toml"
     toml.write_text('[[step]]\nname = "unit"\npaths = ["tests"]\n\n'
                     '[[step]]\nname = "{kernel} debug"\nkernel = "default"\nflavour = "debug"\n'
-                    'paths = ["vmtests/wireguard/test_tunnel.py"]\npytest = ["-k", "not slow"]\n\n'
+                    'paths = ["vmtests/wireguard/test_tunnel.py", "vmtests/harness/test_boot.py::test_x"]\n'
+                    'pytest = ["-k", "not slow"]\n\n'
                     '[[step]]\nname = "{kernel}: boot"\nkernel = "others"\npaths = ["vmtests/harness"]\n\n'
                     '[known_unstable]\n"vmtests/x.py::test_y" = "flaky on slow hosts"\n')
     plan = load_plan(toml, M)
@@ -121,12 +122,14 @@ def test_the_ci_plan_is_read_from_its_data_file(tmp_path: Path) -> None:
         ("unit", None, "normal"), ("6.1 debug", "6.1", "debug"), ("5.10: boot", "5.10", "normal"),
         ("7.2: boot", "7.2", "normal")]
     assert plan.steps[1].options == ("-k", "not slow")
+    assert plan.steps[1].paths == ("vmtests/wireguard/test_tunnel.py", "vmtests/harness/test_boot.py::test_x")
     assert plan.steps[0].deselect == () and plan.steps[1].deselect == ("vmtests/x.py::test_y",)
 
 
 @pytest.mark.parametrize("step, named", [
     ('name = "x"\npaths = ["tests"]\nkernal = "default"', "unknown keys kernal"),
     ('name = "x"\npaths = ["tests/no_such_test.py"]', "no such test path tests/no_such_test.py"),
+    ('name = "x"\npaths = ["tests/no_such_test.py::test_x"]', "no such test path tests/no_such_test.py::test_x"),
     ('name = "x"\npaths = ["tests"]\nkernel = "4.4"', "kernel '4.4'"),
     ('name = "x"\npaths = ["tests"]\nflavour = "fast"', "flavour must be"),
     ('paths = ["tests"]', "needs name and paths"),

@@ -91,10 +91,15 @@ class Arch:
 
 
 ARCHES: dict[str, Arch] = {
+    # q35 rather than QEMU's default pc: pc's ACPI routes PCI interrupts with a _PRT method
+    # that loops over every slot, evaluated once per device; a debug kernel's interpreter
+    # (KASAN, lockdep, TCG) ran it into ACPI's 30 s loop timeout (AE_AML_LOOP_TIMEOUT), the
+    # virtio devices got no interrupt ("can't derive routing for PCI INT A") and the boot
+    # hung in virtio-rng. q35's _PRT returns a fixed table.
     "x86_64": Arch(
         name="x86_64", kbuild="x86", kconfig="X86_64", uname="x86_64", gnu="x86_64-linux-gnu", debian="amd64",
         image="arch/x86/boot/bzImage", image_target="bzImage",
-        qemu="qemu-system-x86_64", qemu_package="qemu-system-x86", machine=(), tcg_cpu="max",
+        qemu="qemu-system-x86_64", qemu_package="qemu-system-x86", machine=("-machine", "q35"), tcg_cpu="max",
         console="ttyS0", console_major_minor=(4, 64), shell="ttyS1", shell_major_minor=(4, 65),
         shell_on_serial=True, cmdline=("tsc=reliable", "no_timer_check"), fragment="x86_64.config"),
     # cortex-a72 rather than max: max emulates the pointer authentication the userland's

@@ -76,7 +76,8 @@ def load_plan(path: Path = PLAN_FILE, m: matrix.Matrix | None = None) -> CiPlan:
         if unknown or "name" not in raw or not raw.get("paths"):
             raise UserError(f"{where}: {'unknown keys ' + ', '.join(sorted(unknown)) if unknown else 'needs name and paths'}",
                             fix)
-        missing = [p for p in raw["paths"] if not (paths.REPO / p).exists()]
+        # a path, or a pytest node id in one (path::test)
+        missing = [p for p in raw["paths"] if not (paths.REPO / p.split("::")[0]).exists()]
         if missing:
             raise UserError(f"{where}: no such test path {', '.join(missing)}", fix)
         if raw.get("flavour", "normal") not in FLAVOURS or raw.get("crypto", "auto") not in ("auto", "bundled"):
