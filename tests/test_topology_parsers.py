@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vmtests.lib.topology import WaitTimeout, parse_counters, parse_dump, parse_key_values, parse_ping, wait_until
+from vmtests.lib.topology import (WaitTimeout, parse_counters, parse_dump, parse_key_values, parse_ping,
+                                  parse_rule_counts, wait_until)
 
 PRIV = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
 PUB = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw="
@@ -29,6 +30,24 @@ def test_parse_dump_reads_device_and_peers() -> None:
 def test_parse_dump_rejects_garbage() -> None:
     with pytest.raises(ValueError):
         parse_dump("Unable to access interface: Operation not permitted\n")
+
+
+# Captured in a 6.1 guest (iptables-nft 1.8.9): `iptables -w -L INPUT -n -v -x 2>&1` in a
+# namespace where `iptables-legacy -L` had run, so its legacy filter table exists. The warning
+# is iptables-nft's, on stderr; the guest's shell merges it in front of the listing.
+LISTING_WITH_LEGACY_WARNING = """\
+# Warning: iptables-legacy tables present, use iptables-legacy to see them
+Chain INPUT (policy ACCEPT 0 packets, 0 bytes)
+    pkts      bytes target     prot opt in     out     source               destination
+       3      252            17   --  *      *       0.0.0.0/0            0.0.0.0/0            udp dpt:9 /* to port 9 */
+       0        0            0    --  lo     *       0.0.0.0/0            0.0.0.0/0
+      12     1344 DROP       1    --  wg0    *       10.9.0.0/24          0.0.0.0/0            /* pings */
+"""
+
+
+def test_rule_counts_are_read_by_comment_past_iptables_nft_warning() -> None:
+    assert parse_rule_counts(LISTING_WITH_LEGACY_WARNING) == {"to port 9": 3, "pings": 12}
+    assert parse_rule_counts("iptables: No chain/target/match by that name.\n") == {}
 
 
 def test_parse_counters_and_key_values() -> None:

@@ -203,6 +203,18 @@ def parse_ping(output: str) -> PingResult:
 _ids = itertools.count(1)
 
 
+def parse_rule_counts(listing: str) -> dict[str, int]:
+    """``iptables -L CHAIN -n -v -x`` -> {comment: packets} for each rule with a comment; the
+    chain header, the column titles and any warning line are not rules and are skipped."""
+    counts: dict[str, int] = {}
+    for line in listing.splitlines():
+        fields = line.split()
+        if fields and fields[0].isdigit() and "/*" in fields and "*/" in fields:
+            start = fields.index("/*") + 1
+            counts[" ".join(fields[start:fields.index("*/", start)])] = int(fields[0])
+    return counts
+
+
 def ip_addr_add(cidr: str, dev: str, netns: str | None = None) -> str:
     """``ip [-n NETNS] addr add CIDR dev DEV``, ``nodad`` for IPv6 (usable at once, no duplicate detection)."""
     return cmd("ip", *(["-n", netns] if netns else []), "addr", "add", cidr, "dev", dev,
@@ -252,12 +264,21 @@ class Netns:
         return wait_until(lambda: (r := self.ping(address, count=1, wait=1)).received == 1 and r,
                           timeout, what or f"a ping reply from {address} in {self.name}", interval=0)
 
-    def iptables_count(self, chain: str, comment: str) -> int:
-        """Packets counted by the iptables rule of ``chain`` (filter table) with this comment."""
-        for line in self.sh(cmd("iptables", "-w", "-L", chain, "-n", "-v", "-x")).splitlines():
-            if f"/* {comment} */" in line:
-                return int(line.split()[0])
-        raise AssertionError(f"no iptables rule {comment!r} in {chain} of {self}")
+    def rule_counts(self, chain: str, table: str = "filter", family: int = 4) -> dict[str, int]:
+        """Packets counted by each commented rule of ``chain``, by comment (``-m comment``).
+
+        Only rule lines are read: iptables-nft adds a "# Warning: iptables-legacy tables
+        present" line (on stderr, which the guest shell merges) once legacy tables exist in
+        the namespace, as on Debian's kernels, whose boot list loads the legacy table modules."""
+        return parse_rule_counts(self.sh(cmd("ip6tables" if family == 6 else "iptables", "-w", "-t", table,
+                                             "-L", chain, "-n", "-v", "-x")))
+
+    def iptables_count(self, chain: str, comment: str, table: str = "filter", family: int = 4) -> int:
+        """Packets counted by the rule of ``chain`` with this comment."""
+        counts = self.rule_counts(chain, table, family)
+        if comment not in counts:
+            raise AssertionError(f"no iptables rule {comment!r} in {table} {chain} of {self}: {sorted(counts)}")
+        return counts[comment]
 
     def counters(self, dev: str) -> Counters:
         # the one glob: every file of the folder (the folder's name quoted, the `/*` not)

@@ -43,22 +43,22 @@ def send_datagram(dst: str, payload: str) -> str:
 
 def datagrams_to_port_9(ns: Netns) -> int:
     """What reached ``ns`` through the tunnel: the packets its INPUT rule for port 9 dropped."""
-    out = ns.sh("iptables -w -nvxL INPUT | grep -F 'dpt:9'")
-    return int(out.split()[0])
+    return ns.iptables_count("INPUT", "to-port-9")
 
 
 def initiations_from_b(p: Pair) -> int:
-    out = p.outer.sh("iptables -w -nvxL OUTPUT | grep -F 'spt:10002'")
-    return int(out.split()[0])
+    return p.outer.iptables_count("OUTPUT", "initiations-from-b")
 
 
 def test_a_responder_sends_no_initiation_of_its_own_while_its_response_is_fresh(topo: Topology) -> None:
     p = two_peers(topo)
     p.outer.sh(f"iptables -w -A OUTPUT -p udp --sport 10001 --dport 10002 "
                f"-m length ! --length {INITIATION_IP_LENGTH} -j DROP && "
-               f"iptables -w -A OUTPUT -p udp --sport 10002 --dport 10001 -m length --length {INITIATION_IP_LENGTH}")
+               f"iptables -w -A OUTPUT -p udp --sport 10002 --dport 10001 -m length --length {INITIATION_IP_LENGTH} "
+               f"-m comment --comment initiations-from-b")
     for ns in (p.a, p.b):
-        ns.sh("iptables -w -I INPUT -i wg0 -p udp --dport 9 -j DROP")  # counted, and no port-unreachable
+        # counted, and no port-unreachable
+        ns.sh("iptables -w -I INPUT -i wg0 -p udp --dport 9 -j DROP -m comment --comment to-port-9")
 
     # A initiates (its datagram waits for the session); once A has a handshake, B has one
     # for A: both within one command, the time it took printed last

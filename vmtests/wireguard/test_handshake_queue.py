@@ -44,8 +44,7 @@ def held_responses(topo: Topology, implementation: str) -> Iterator[int]:
 
 
 def counted(ns: Netns, sport: int, length: int) -> int:
-    out = ns.sh(f"iptables -w -nvxL OUTPUT | grep -F spt:{sport} | grep -F 'length {length}'")
-    return int(out.split()[0])
+    return ns.iptables_count("OUTPUT", f"from-{sport}-length-{length}")
 
 
 def uptime(ns: Netns) -> float:
@@ -60,8 +59,10 @@ def send_datagram(ns: Netns, dst: str) -> None:
 def test_a_response_queued_when_the_link_goes_down_completes_no_handshake(topo: Topology,
                                                                          held_responses: int) -> None:
     p = two_peers(topo)
-    p.outer.sh(f"iptables -w -A OUTPUT -p udp --sport 10001 -m length --length {RESPONSE_IP_LENGTH} && "
-               f"iptables -w -A OUTPUT -p udp --sport 10002 -m length --length {INITIATION_IP_LENGTH}")
+    p.outer.sh(f"iptables -w -A OUTPUT -p udp --sport 10001 -m length --length {RESPONSE_IP_LENGTH} "
+               f"-m comment --comment from-10001-length-{RESPONSE_IP_LENGTH} && "
+               f"iptables -w -A OUTPUT -p udp --sport 10002 -m length --length {INITIATION_IP_LENGTH} "
+               f"-m comment --comment from-10002-length-{INITIATION_IP_LENGTH}")
     send_datagram(p.b, Pair.A4)
     wait_until(lambda: counted(p.outer, 10001, RESPONSE_IP_LENGTH) == 1, 30, "A's response to B's initiation")
     answered = uptime(p.outer)

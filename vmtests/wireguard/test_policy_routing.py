@@ -54,12 +54,7 @@ def test_ping_bound_to_wg0(topo: Topology) -> None:
 
 def counted(p: Pair, ipt: str, chain: str) -> dict[str, int]:
     """Packet counts of A's mangle rules in ``chain``, by their comment."""
-    out: dict[str, int] = {}
-    for ln in p.a.sh(f"{ipt} -t mangle -nvxL {chain}").splitlines():
-        f = ln.split()
-        if "/*" in f and f[0].isdigit():
-            out[f[f.index("/*") + 1]] = int(f[0])
-    return out
+    return p.a.rule_counts(chain, table="mangle", family=6 if ipt == "ip6tables" else 4)
 
 
 @pytest.mark.parametrize("family", [4, 6], ids=["v4", "v6"])

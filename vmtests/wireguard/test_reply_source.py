@@ -40,13 +40,8 @@ def setup(topo: Topology) -> tuple[Netns, Netns, WgInterface, WgInterface]:
 
 
 def count_by_source(b: Netns, ipt: str, sources: list[str]) -> dict[str, int]:
-    out = {}
-    for src in sources:
-        rule = b.sh(f"{ipt} -nvxL INPUT").splitlines()
-        rows = [ln.split() for ln in rule if f"/* from-{src} */" in ln]
-        assert len(rows) == 1, f"no counting rule for {src}:\n{rule}"
-        out[src] = int(rows[0][0])
-    return out
+    family = 6 if ipt == "ip6tables" else 4
+    return {src: b.iptables_count("INPUT", f"from-{src}", family=family) for src in sources}
 
 
 @pytest.mark.parametrize("target, others", [

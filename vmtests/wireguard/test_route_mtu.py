@@ -59,13 +59,7 @@ class LengthCounter:
         ns.sh(" && ".join(rules))
 
     def read(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for chain in ("OUTPUT", "INPUT"):
-            for ln in self.ns.sh(f"iptables -nvxL {chain}").splitlines():
-                f = ln.split()
-                if "/*" in f and f[0].isdigit():
-                    counts[f[f.index("/*") + 1]] = int(f[0])
-        return counts
+        return {**self.ns.rule_counts("OUTPUT"), **self.ns.rule_counts("INPUT")}
 
 
 @pytest.mark.parametrize("family", [4, 6], ids=["inner-v4", "inner-v6"])

@@ -80,12 +80,11 @@ def test_a_steady_ping_loses_nothing_across_rekeys_and_only_the_initiator_rekeys
     initiation from A, the initiator (counted on the wire, 176 bytes from A's port), and B,
     whose sessions A made, never starts one."""
     p = two_peers(topo)
-    p.outer.sh(f"iptables -w -A OUTPUT -p udp --sport {p.port_a} -m length --length {INITIATION + 28} && "
-               f"iptables -w -A OUTPUT -p udp --sport {p.port_b} -m length --length {INITIATION + 28}")
+    p.outer.sh(" && ".join(f"iptables -w -A OUTPUT -p udp --sport {port} -m length --length {INITIATION + 28} "
+                           f"-m comment --comment initiations-from-{port}" for port in (p.port_a, p.port_b)))
 
     def initiations(port: int) -> int:
-        out = p.outer.sh(f"iptables -w -nvxL OUTPUT | grep -F 'spt:{port} '")
-        return int(out.split()[0])
+        return p.outer.iptables_count("OUTPUT", f"initiations-from-{port}")
 
     p.a.wait_ping(Pair.B4)
     first = p.wa.wait_handshake(p.wb)
