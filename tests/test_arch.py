@@ -56,6 +56,17 @@ def test_each_architecture_has_its_fragment_after_base() -> None:
     assert arm64["CONFIG_SERIAL_AMBA_PL011_CONSOLE"] == "y" and arm64["CONFIG_VIRTIO_CONSOLE"] == "y"
 
 
+def test_an_architectures_flavour_fragment_comes_after_the_flavours_own() -> None:
+    s390x = [f.name for f in kconfig.select_fragments("debug", set(), arch="s390x")]
+    assert s390x[-2:] == ["debug.config", "arch/s390x-debug.config"]
+    # s390 has no soft lockup detector (lib/Kconfig.debug: depends on !S390)
+    assert kconfig.merge(kconfig.select_fragments("debug", set(), arch="s390x")).requested[
+        "CONFIG_SOFTLOCKUP_DETECTOR"] == "n"
+    assert kconfig.merge(kconfig.select_fragments("debug", set(), arch="arm64")).requested[
+        "CONFIG_SOFTLOCKUP_DETECTOR"] == "y"
+    assert "arch/s390x-debug.config" not in [f.name for f in kconfig.select_fragments("normal", set(), arch="s390x")]
+
+
 def test_a_debian_prebuilt_kernel_is_x86_64_only() -> None:
     with pytest.raises(UserError) as err:
         selection("debian:6.1", arch="arm64")

@@ -3,7 +3,9 @@
 A fragment is a list of ``CONFIG_X=value`` / ``# CONFIG_X is not set`` lines.
 ``base.config`` always applies, then ``arch/<arch>.config`` for the architecture built for
 (wgcompat.arch: its console, bus and guest support), ``debug.config`` for the debug flavour, ``signed.config``
-for the signed one (module signatures enforced), and any
+for the signed one (module signatures enforced), then ``arch/<arch>-<flavour>.config`` where
+it exists (what that flavour's fragment asks for and the architecture cannot have: s390's
+missing soft lockup detector), and any
 other fragment applies when its header conditions hold against the tree's own
 Kconfig files (never against a version number):
 
@@ -124,6 +126,9 @@ def select_fragments(flavour: str, symbols: set[str], directory: Path = KCONFIGS
     chosen = [base, for_arch] + [f for f in extra if f.applies(symbols)]
     if flavour in FLAVOUR_FRAGMENTS:
         chosen.append(parse_fragment(directory / FLAVOUR_FRAGMENTS[flavour]))
+        arch_flavour = directory / "arch" / f"{for_arch.path.stem}-{flavour}.config"
+        if arch_flavour.exists():
+            chosen.append(parse_fragment(arch_flavour))
     return chosen
 
 
