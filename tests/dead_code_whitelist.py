@@ -68,7 +68,3 @@ _.qemu_user
 # wgcompat/bench/crypto.py has_x86_simd: tests/crypto/test_bench.py and test_constant_time.py
 # ask it which ChaCha20 implementations the host builds
 has_x86_simd
-
-# wgcompat/bench/crypto.py general_regs_cflags: tests/crypto/remote.py builds the arm64 crypto
-# with the kernel's -mgeneral-regs-only
-general_regs_cflags

@@ -33,6 +33,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from wgcompat import arch
 from wgcompat.errors import UserError
 from wgcompat.paths import REPO
 
@@ -514,12 +515,31 @@ def format_table(rows: list[BenchRow]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Print the table; returns the exit status.
 
-    argv is [REPEAT] or empty; `python -m wgcompat.bench.crypto [REPEAT]` passes
-    the command line, callers such as `invoke bench-crypto` pass nothing.
+    argv is [--arch ARCH] [REPEAT] or empty; `python -m wgcompat.bench.crypto [REPEAT]` passes
+    the command line, `invoke bench-crypto [--arch ARCH]` passes the architecture. With an
+    architecture other than the host's, the bundled ChaCha20-Poly1305 is built for it and
+    timed under qemu-user (wgcompat.bench.crypto_emulated): emulated, relative figures only.
     """
-    args = argv or []
+    args = list(argv or [])
+    arch_name = None
+    if args[:1] == ["--arch"]:
+        if len(args) < 2:
+            print("--arch needs an architecture", file=sys.stderr)
+            return 2
+        arch_name, args = args[1], args[2:]
     try:
         repeat = int(args[0]) if args else DEFAULT_REPEAT
+        if repeat < 1:
+            raise UserError(f"repeat must be at least 1, not {repeat}.",
+                            "Pass a positive repeat count.")
+        target = arch.get(arch_name)
+        if not target.native:
+            from wgcompat.bench import crypto_emulated  # noqa: PLC0415 - imports this module
+
+            emulated = crypto_emulated.run(target, repeat)
+            print(crypto_emulated.header(target, repeat))
+            print(crypto_emulated.format_table(emulated))
+            return 0
         rows = run(repeat)
     except ValueError:
         print(f"repeat must be an integer, not {args[0]!r}", file=sys.stderr)
