@@ -55,8 +55,11 @@
 #define WGC_SIMD_CHOICES "auto or portable"
 #endif
 
-/* the most the parameter allows; WGC_SIMD_COUNT - 1 is "auto" */
-static unsigned int wgc_simd_limit = WGC_SIMD_COUNT - 1;
+/*
+ * the most the parameter allows; WGC_SIMD_COUNT is "auto" (not the last
+ * entry, which crypto_simd can also name as a cap)
+ */
+static unsigned int wgc_simd_limit = WGC_SIMD_COUNT;
 /* the choice, or -1 before the first use */
 static int wgc_simd_choice = -1;
 
@@ -172,7 +175,7 @@ static noinline unsigned int wgc_simd_choose(void)
 	if (cmpxchg(&wgc_simd_choice, -1, (int)impl) == -1)
 		pr_info("%s: bundled ChaCha20: %s (crypto_simd=%s)\n",
 			KBUILD_MODNAME, wgc_simd_name(impl),
-			wgc_simd_limit == WGC_SIMD_COUNT - 1 ?
+			wgc_simd_limit == WGC_SIMD_COUNT ?
 			"auto" : wgc_simd_name(wgc_simd_limit));
 	return (unsigned int)READ_ONCE(wgc_simd_choice);
 }
@@ -197,7 +200,7 @@ static int wgc_simd_param_set(const char *val, const struct kernel_param *kp)
 	unsigned int impl;
 
 	if (sysfs_streq(val, "auto")) {
-		wgc_simd_limit = WGC_SIMD_COUNT - 1;
+		wgc_simd_limit = WGC_SIMD_COUNT;
 		return 0;
 	}
 	for (impl = 0; impl < WGC_SIMD_COUNT; impl++) {
