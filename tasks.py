@@ -228,12 +228,14 @@ def ci(c):
     raise Exit(code=run_ci())
 
 
-@task(name="bench-crypto")
-def bench_crypto(c):
+@task(name="bench-crypto", help={
+    "arch": "build for this architecture and time it under qemu-user (arm64: portable against "
+            "neon; emulated, so relative figures only); default: this machine, against libsodium"})
+def bench_crypto(c, arch=None):
     """Bundled crypto against libsodium (pynacl), side by side in one run."""
     from wgcompat.bench.crypto import main  # type: ignore[import-not-found]
 
-    main()
+    raise Exit(code=main(["--arch", arch] if arch else []))
 
 
 @task(help={**KERNEL_HELP, "crypto": MODULE_HELP["crypto"], "seconds": "iperf3 duration per run",

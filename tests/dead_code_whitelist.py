@@ -64,3 +64,7 @@ _.fwmark
 # Arch.qemu_user: tests/crypto/conftest.py runs the bundled crypto built for s390x and arm64
 # under it (tests/crypto/remote.py)
 _.qemu_user
+
+# wgcompat/bench/crypto.py has_x86_simd: tests/crypto/test_bench.py and test_constant_time.py
+# ask it which ChaCha20 implementations the host builds
+has_x86_simd

@@ -31,3 +31,16 @@ $(foreach o,chacha20_ssse3 chacha20_avx2 chacha20_avx512 chacha20 simd_kernel,\
 	$(eval CFLAGS_crypto/$(o).o += $(wgc-flags-$(o))))
 endif
 endif
+
+# arm64: the NEON ChaCha20. The kernel builds arm64 code with
+# -mgeneral-regs-only (no FP/SIMD registers); the flag is removed for this
+# object only, and chacha20.c calls it inside kernel_neon_begin/end
+# (simd_kernel.c). GCC only, for __builtin_shuffle, as above.
+ifeq ($(CONFIG_ARM64)$(CONFIG_CC_IS_GCC),yy)
+wgc-bundled-crypto-y += crypto/chacha20_neon.o
+CFLAGS_REMOVE_chacha20_neon.o += -mgeneral-regs-only
+CFLAGS_REMOVE_crypto/chacha20_neon.o += -mgeneral-regs-only
+$(foreach o,chacha20 simd_kernel,\
+	$(eval CFLAGS_$(o).o += -DWGC_CRYPTO_SIMD_ARM64)\
+	$(eval CFLAGS_crypto/$(o).o += -DWGC_CRYPTO_SIMD_ARM64))
+endif

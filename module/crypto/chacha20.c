@@ -108,6 +108,7 @@ static const char *const wgc_simd_names[WGC_SIMD_COUNT] = {
 	[WGC_SIMD_SSSE3] = "ssse3",
 	[WGC_SIMD_AVX2] = "avx2",
 	[WGC_SIMD_AVX512] = "avx512",
+	[WGC_SIMD_NEON] = "neon",
 };
 
 const char *wgc_simd_name(unsigned int impl)
@@ -115,13 +116,16 @@ const char *wgc_simd_name(unsigned int impl)
 	return impl < WGC_SIMD_COUNT ? wgc_simd_names[impl] : NULL;
 }
 
-#ifdef WGC_CRYPTO_SIMD_X86
-/* One vector chunk; false when impl is the portable code. */
+/*
+ * One vector chunk; false when impl is the portable code (or another
+ * architecture's, which wgc_simd_supported() never lets run).
+ */
 static bool wgc_chacha20_simd_chunk(unsigned int impl, u32 state[16],
 				    u8 *dst, const u8 *src, size_t n,
 				    u8 tail[64])
 {
 	switch (impl) {
+#ifdef WGC_CRYPTO_SIMD_X86
 	case WGC_SIMD_SSSE3:
 		wgc_chacha20_xor_ssse3(state, dst, src, n, tail);
 		return true;
@@ -131,17 +135,15 @@ static bool wgc_chacha20_simd_chunk(unsigned int impl, u32 state[16],
 	case WGC_SIMD_AVX512:
 		wgc_chacha20_xor_avx512(state, dst, src, n, tail);
 		return true;
+#endif
+#ifdef WGC_CRYPTO_SIMD_ARM64
+	case WGC_SIMD_NEON:
+		wgc_chacha20_xor_neon(state, dst, src, n, tail);
+		return true;
+#endif
 	}
 	return false;
 }
-#else
-static bool wgc_chacha20_simd_chunk(unsigned int impl, u32 state[16],
-				    u8 *dst, const u8 *src, size_t n,
-				    u8 tail[64])
-{
-	return false;
-}
-#endif
 
 /*
  * Whole vector sections over dst/src while the FPU is usable; returns the

@@ -344,8 +344,11 @@ static bool st_impl(unsigned int impl)
 static bool st_impls(void)
 {
 	static const char *const names[WGC_SIMD_COUNT] = {
-		"crypto-impl-portable", "crypto-impl-ssse3",
-		"crypto-impl-avx2", "crypto-impl-avx512",
+		[WGC_SIMD_PORTABLE] = "crypto-impl-portable",
+		[WGC_SIMD_SSSE3] = "crypto-impl-ssse3",
+		[WGC_SIMD_AVX2] = "crypto-impl-avx2",
+		[WGC_SIMD_AVX512] = "crypto-impl-avx512",
+		[WGC_SIMD_NEON] = "crypto-impl-neon",
 	};
 	unsigned int impl, chosen = wgc_simd_active();
 	bool ok = true;

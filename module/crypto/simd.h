@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Which ChaCha20 implementation the bundled crypto runs, and the FPU
- * section around it. The implementations are numbered from the portable
- * C code up; a higher number needs more of the CPU. chacha20.c asks
- * wgc_simd_active() on every call and brackets each vector chunk with
- * wgc_simd_begin()/wgc_simd_end().
+ * section around it. One list for every architecture: the portable C code
+ * first, then each architecture's implementations (x86_64, arm64). Within
+ * one architecture a higher number needs more of the CPU; an entry of
+ * another architecture is never supported (wgc_simd_supported() is false),
+ * so counting down from the last entry, or from a cap of the CPU's own
+ * architecture, to the first supported one finds the best the CPU runs.
+ * chacha20.c asks wgc_simd_active() on every call and brackets each
+ * vector chunk with wgc_simd_begin()/wgc_simd_end().
  *
  * Provided by simd_kernel.c in the module (CPU features, the kernel's
  * FPU API as compat.h found it, and the crypto_simd module parameter) and
- * by tests/crypto/shim/simd.c in userspace (__builtin_cpu_supports and a
- * switch the tests turn).
+ * by tests/crypto/shim/simd.c in userspace (__builtin_cpu_supports or
+ * getauxval, and a switch the tests turn).
  *
  * Locking: the active implementation is one word, read with READ_ONCE;
  * wgc_simd_force() is for self-tests, which run before any traffic.
@@ -21,19 +25,25 @@
 
 enum wgc_simd_impl {
 	WGC_SIMD_PORTABLE,	/* chacha20.c, any CPU */
+	/* x86_64 */
 	WGC_SIMD_SSSE3,		/* chacha20_ssse3.c: 4 blocks in xmm */
 	WGC_SIMD_AVX2,		/* chacha20_avx2.c: 8 blocks in ymm */
 	WGC_SIMD_AVX512,	/* chacha20_avx512.c: 16 blocks in zmm */
+	/* arm64 */
+	WGC_SIMD_NEON,		/* chacha20_neon.c: 4 blocks in q registers */
 	WGC_SIMD_COUNT
 };
 
-/* "portable", "ssse3", "avx2", "avx512"; NULL past the end. */
+/* "portable", "ssse3", "avx2", "avx512", "neon"; NULL past the end. */
 const char *wgc_simd_name(unsigned int impl);
 
 /* The implementation that runs now (resolved on first use). */
 unsigned int wgc_simd_active(void);
 
-/* Whether this CPU (and kernel) can run impl. */
+/*
+ * Whether this CPU (and kernel) can run impl; false for another
+ * architecture's.
+ */
 bool wgc_simd_supported(unsigned int impl);
 
 /*
@@ -64,5 +74,7 @@ void wgc_chacha20_xor_avx2(u32 state[16], u8 *dst, const u8 *src,
 			   size_t len, u8 tail[64]);
 void wgc_chacha20_xor_avx512(u32 state[16], u8 *dst, const u8 *src,
 			     size_t len, u8 tail[64]);
+void wgc_chacha20_xor_neon(u32 state[16], u8 *dst, const u8 *src,
+			   size_t len, u8 tail[64]);
 
 #endif /* WGC_CRYPTO_SIMD_H */

@@ -7,13 +7,14 @@ wraps it with ctypes. It is parametrised over the arithmetic back ends, "int128"
 kernels build), and over the ChaCha20 implementations (module/crypto/simd.h):
 each forced in turn with wgc_simd_force(), skipped when this CPU lacks it. Every
 test runs against each combination a kernel builds, and against the same
-sources built for s390x (big-endian) and arm64, run under qemu-user through
-tests/crypto/remote.py.
+sources built for s390x (big-endian) and arm64 (its portable and its NEON
+ChaCha20), run under qemu-user through tests/crypto/remote.py.
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,16 +42,20 @@ class Variant:
     arch: str = ""  # "": the host's library; else wgcompat.arch's name, run under qemu-user
 
 
-CHACHA20_IMPLS = ("portable", "ssse3", "avx2", "avx512")
+CHACHA20_IMPLS = ("portable", "ssse3", "avx2", "avx512", "neon")  # simd.h's order
+# the host's own: portable and its architecture's (by `uname -m`)
+HOST_IMPLS = {"x86_64": CHACHA20_IMPLS[:4], "aarch64": ("portable", "neon")}.get(
+    os.uname().machine, ("portable",))
 
 VARIANTS = (
-    *(Variant(f"int128-{impl}", (), impl) for impl in CHACHA20_IMPLS),
+    *(Variant(f"int128-{impl}", (), impl) for impl in HOST_IMPLS),
     # 32-bit kernels: no int128, and no x86_64 vector files
     Variant("radix26-portable", ("WGC_CRYPTO_NO_INT128",), "portable"),
     # big-endian (every load and store of the wire's little-endian words) and arm64
     Variant("s390x-int128-portable", (), "portable", "s390x"),
     Variant("s390x-radix26-portable", ("WGC_CRYPTO_NO_INT128",), "portable", "s390x"),
     Variant("arm64-int128-portable", (), "portable", "arm64"),
+    Variant("arm64-int128-neon", (), "neon", "arm64"),
 )
 
 

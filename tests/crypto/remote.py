@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from wgcompat.arch import Arch
-from wgcompat.bench.crypto import (CRYPTO_DIR, SHIM_DIR, WARNING_CFLAGS, run_compiler,
-                                   userspace_defines, userspace_sources)
+from wgcompat.bench.crypto import (CRYPTO_DIR, SHIM_DIR, WARNING_CFLAGS, general_regs_cflags,
+                                   run_compiler, userspace_defines, userspace_sources)
 
 
 class RemoteError(RuntimeError):
@@ -111,16 +111,18 @@ class RemoteLibrary:
 def build_driver(output: Path, defines: tuple[str, ...], arch: Arch) -> Path:
     """Compile the bundled crypto, the shim and tests/crypto/shim/driver.c into
     one static program for arch (cross-compiled with Debian's gcc-<triplet>),
-    which RemoteLibrary runs under qemu-user."""
+    which RemoteLibrary runs under qemu-user. The crypto is built with the kernel's flags
+    that keep the vector registers out of it (arm64: -mgeneral-regs-only) but for the
+    vector files, as bundled.mk builds them, so the compiler vectorises no other code."""
     arch.check_compiler()
     output.parent.mkdir(parents=True, exist_ok=True)
     objdir = output.parent / (output.name + ".objs")
     objdir.mkdir(exist_ok=True)
-    x86 = arch.kbuild == "x86"
-    flags = userspace_defines(defines, x86_simd=x86)
+    flags = userspace_defines(defines, machine=arch.uname)
     includes = [f"-I{SHIM_DIR}", f"-I{CRYPTO_DIR}"]
     objects: list[str] = []
-    for src, cflags in [*userspace_sources(("-O2",), x86_simd=x86), (SHIM_DIR / "driver.c", ["-O2"])]:
+    sources = userspace_sources(("-O2", *general_regs_cflags(arch.uname)), machine=arch.uname)
+    for src, cflags in [*sources, (SHIM_DIR / "driver.c", ["-O2"])]:
         obj = objdir / (src.parent.name + "-" + src.stem + ".o")
         run_compiler([arch.gcc, "-std=gnu11", *WARNING_CFLAGS, *cflags, *flags,
                       *includes, "-c", str(src), "-o", str(obj)])

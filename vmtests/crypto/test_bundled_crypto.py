@@ -9,9 +9,11 @@
              -> "wgc_sgcheck: bundled ChaCha20: <impl> (crypto_simd=auto)", read back in
                 /sys/module/wgc_sgcheck/parameters/crypto_simd: the best the CPU's flags allow
              -> "sgcheck: sg vs linear: N cases, F failures"     (random scatterlist layouts)
-           rmmod; insmod wgc_sgcheck.ko crypto_simd=portable (then =ssse3)
-             -> the same checks with the vector code switched off (capped at SSSE3)
-           insmod wgc_sgcheck.ko crypto_simd=fastest -> refused, naming the values it takes
+           rmmod; insmod wgc_sgcheck.ko crypto_simd=portable (then =ssse3 on x86_64, =neon on arm64)
+             -> the same checks with the vector code switched off (capped at the architecture's
+                first vector implementation)
+           insmod wgc_sgcheck.ko crypto_simd=fastest, then another architecture's name (neon on
+           x86_64, ssse3 elsewhere) -> refused, naming the values this architecture takes
 
 One guest of its own, without our wireguard.ko. The release build runs no self-test and a
 kernel-library build never links the bundled code, so this is where the bundled code meets a
@@ -21,9 +23,11 @@ split between entries, lengths 0 to 65537) and a tampered byte refused, beside t
 fixed split of the self-test. The same sources' arithmetic is checked in userspace by
 tests/crypto/ (vectors, differential, constant time), where no scatterlist exists.
 
-The guest CPU is QEMU's "max" model under TCG (wgcompat/vm/qemu.py): QEMU 7.2 emulates SSSE3,
-AVX and AVX2 with their XSAVE state, not AVX-512, so the module picks avx2 there; what the
-tests expect is derived from the flags in the guest's /proc/cpuinfo, not assumed.
+The guest CPU is QEMU's "max" model under TCG on x86_64 (wgcompat/vm/qemu.py): QEMU 7.2
+emulates SSSE3, AVX and AVX2 with their XSAVE state, not AVX-512, so the module picks avx2
+there; arm64's cortex-a72 has Advanced SIMD ("asimd"), so neon; s390x gets portable. What the
+tests expect is derived from the guest's architecture and the flags in its /proc/cpuinfo
+(vmtests/lib/chacha20_impls.py), not assumed.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from typing import Any
 
 import pytest
 
+from vmtests.lib import chacha20_impls
 from wgcompat.module_build import MODULE_SRC, generate_compat, kbuild_argv, split_warnings
 from wgcompat.run.guests import start_guest
 from wgcompat.vm.shell import cmd, redirect
@@ -53,9 +58,6 @@ VERDICT = re.compile(r"wireguard: selftest (crypto-[a-z0-9-]+): (pass|FAIL)")
 IMPL_VERDICT = re.compile(r"wireguard: selftest crypto-impl-([a-z0-9]+): (pass|FAIL)")
 CHOSEN = re.compile(r"wgc_sgcheck: bundled ChaCha20: ([a-z0-9]+) \(crypto_simd=([a-z0-9]+)\)")
 SG_SUMMARY = re.compile(r"sgcheck: sg vs linear: (\d+) cases, (\d+) failures")
-# the ChaCha20 implementations (module/crypto/simd.h) and the cpuinfo flags each needs
-IMPL_FLAGS = {"portable": set(), "ssse3": {"ssse3"}, "avx2": {"avx", "avx2"},
-              "avx512": {"avx512f", "avx512vl"}}
 
 
 def crypto_selftest_names() -> list[str]:
@@ -88,13 +90,20 @@ def build(kernel_build: Any, tmp_path_factory: pytest.TempPathFactory) -> Build:
 class Load:
     """One insmod of wgc_sgcheck.ko in the guest: its kernel log and what it reported."""
 
-    def __init__(self, log: str, param: str, cpu_flags: set[str]) -> None:
+    def __init__(self, log: str, param: str, cpu_flags: set[str], arch: str) -> None:
         self.log = log
         self.param = param
         self.cpu_flags = cpu_flags
+        self.arch = arch
+
+    @property
+    def runnable(self) -> list[str]:
+        """The implementations the guest's architecture and CPU flags allow, worst first."""
+        return chacha20_impls.runnable(self.arch, self.cpu_flags)
 
 
-def _load(guest: Any, release: str, *params: str) -> Load:
+def _load(guest: Any, kernel_build: Any, *params: str) -> Load:
+    release = kernel_build.release
     guest.run(redirect(cmd("dmesg", "-c"), stdout="/dev/null"))
     loaded = guest.run(cmd("insmod", KO, *params), timeout=600)
     log = str(guest.run(cmd("dmesg")).output)
@@ -102,40 +111,43 @@ def _load(guest: Any, release: str, *params: str) -> Load:
         f"insmod {KO} {' '.join(params)} failed before the checks ran on {release}:\n"
         f"{loaded.output}\n{log[-3000:]}")
     param = guest.run(cmd("cat", PARAM)).output.strip()
-    # x86 names its CPU's features "flags", arm64 "Features", s390x "features" (none of the
-    # last two an x86 vector set: the vector ChaCha20 is built for x86_64 only, so portable
-    # is all such a guest runs)
-    flags = guest.check(cmd("grep", "-m1", "-E", "^(flags|[Ff]eatures)", "/proc/cpuinfo")).split(":", 1)[-1].split()
+    flags = chacha20_impls.cpu_flags(guest)
     guest.run(cmd("rmmod", "wgc_sgcheck"))
-    return Load(log, param, set(flags))
+    return Load(log, param, flags, kernel_build.arch)
+
+
+def _refused(guest: Any, value: str) -> Load:
+    guest.run(redirect(cmd("dmesg", "-c"), stdout="/dev/null"))
+    refused = guest.run(cmd("insmod", KO, f"crypto_simd={value}"))
+    return Load(str(guest.run(cmd("dmesg")).output), f"insmod status {refused.status}", set(), "")
+
+
+def _cap(arch: str) -> str:
+    """The cap the tests load with: the architecture's first vector implementation."""
+    return (chacha20_impls.of_arch(arch)[1:] or ["portable"])[0]
 
 
 @pytest.fixture(scope="module")
 def loads(build: Build, kernel_build: Any, console_logs: Path) -> dict[str, Load]:
     """The module loaded with crypto_simd=auto (the default), with portable forced, capped
-    at ssse3, and refused with a value that names no implementation."""
+    at the architecture's first vector implementation, and refused with a value that names
+    no implementation and with another architecture's name."""
     if build.returncode != 0 or not build.ko.is_file():
         pytest.fail(f"wgc_sgcheck.ko did not build against {kernel_build.release} "
                     "(test_bundled_crypto_builds_warning_free quotes the log)", pytrace=False)
     with start_guest(kernel_build, None, [(build.ko, KO)], console_logs / "bundled-crypto") as guest:
         # a kernel report during a load fails the test here (KernelSplat, quoting it)
-        loads = {"auto": _load(guest, kernel_build.release),
-                 "portable": _load(guest, kernel_build.release, "crypto_simd=portable"),
-                 "ssse3": _load(guest, kernel_build.release, "crypto_simd=ssse3")}
-        guest.run(redirect(cmd("dmesg", "-c"), stdout="/dev/null"))
-        refused = guest.run(cmd("insmod", KO, "crypto_simd=fastest"))
-        loads["fastest"] = Load(str(guest.run(cmd("dmesg")).output), f"insmod status {refused.status}", set())
+        loads = {"auto": _load(guest, kernel_build),
+                 "portable": _load(guest, kernel_build, "crypto_simd=portable"),
+                 "cap": _load(guest, kernel_build, f"crypto_simd={_cap(kernel_build.arch)}"),
+                 "fastest": _refused(guest, "fastest"),
+                 "foreign": _refused(guest, chacha20_impls.foreign(kernel_build.arch))}
         return loads
 
 
 @pytest.fixture(scope="module")
 def kernel_log(loads: dict[str, Load]) -> str:
     return loads["auto"].log
-
-
-def _runnable(flags: set[str]) -> list[str]:
-    """The implementations the guest CPU's flags allow, worst first (simd.h's order)."""
-    return [impl for impl, need in IMPL_FLAGS.items() if need <= flags]
 
 
 def test_bundled_crypto_builds_warning_free(build: Build, kernel_build: Any) -> None:
@@ -160,17 +172,17 @@ def test_selftest_in_kernel(kernel_log: str, kernel_build: Any, name: str) -> No
 def test_each_chacha20_the_cpu_runs_passes_the_self_test(loads: dict[str, Load]) -> None:
     """The self-test runs the AEAD vectors under every implementation the CPU has, whichever
     one the module runs afterwards (so the forced-portable load tests them all too)."""
-    for mode in ("auto", "portable", "ssse3"):
+    for mode in ("auto", "portable", "cap"):
         load = loads[mode]
         verdicts = dict(IMPL_VERDICT.findall(load.log))
-        expected = _runnable(load.cpu_flags)
+        expected = load.runnable
         assert sorted(verdicts) == sorted(expected), (mode, verdicts, sorted(load.cpu_flags))
         assert set(verdicts.values()) == {"pass"}, (mode, verdicts)
 
 
 def test_module_reports_the_best_chacha20_the_cpu_runs(loads: dict[str, Load]) -> None:
     load = loads["auto"]
-    best = _runnable(load.cpu_flags)[-1]
+    best = load.runnable[-1]
     assert CHOSEN.findall(load.log) == [(best, "auto")], load.log[-3000:]
     assert load.param == best
 
@@ -183,17 +195,24 @@ def test_crypto_simd_portable_switches_the_vector_code_off(loads: dict[str, Load
     assert summary and (summary.group(1), summary.group(2)) == ("520", "0"), load.log[-3000:]
 
 
-def test_crypto_simd_caps_the_choice(loads: dict[str, Load]) -> None:
-    load = loads["ssse3"]
-    capped = "ssse3" if "ssse3" in _runnable(load.cpu_flags) else "portable"
-    assert CHOSEN.findall(load.log) == [(capped, "ssse3")], load.log[-3000:]
+def test_crypto_simd_caps_the_choice(loads: dict[str, Load], kernel_build: Any) -> None:
+    load = loads["cap"]
+    cap = _cap(kernel_build.arch)
+    capped = cap if cap in load.runnable else "portable"
+    assert CHOSEN.findall(load.log) == [(capped, cap)], load.log[-3000:]
     assert load.param == capped
 
 
-def test_crypto_simd_refuses_an_unknown_value_naming_the_choices(loads: dict[str, Load]) -> None:
-    load = loads["fastest"]
+@pytest.mark.parametrize("value", ["fastest", "foreign"])
+def test_crypto_simd_refuses_an_unknown_value_naming_the_choices(loads: dict[str, Load], kernel_build: Any,
+                                                                 value: str) -> None:
+    """An unknown value, and another architecture's implementation (neon on x86_64, ssse3
+    elsewhere), are refused; the message names what this architecture takes."""
+    load = loads[value]
+    name = value if value == "fastest" else chacha20_impls.foreign(kernel_build.arch)
     assert load.param != "insmod status 0", load.log[-3000:]
-    assert "crypto_simd=fastest: use auto, portable, ssse3, avx2 or avx512" in load.log, load.log[-3000:]
+    expected = f"crypto_simd={name}: use {chacha20_impls.choices(kernel_build.arch)}"
+    assert expected in load.log, load.log[-3000:]
 
 
 def test_scatterlist_aead_agrees_with_the_linear_one(kernel_log: str, kernel_build: Any) -> None:

@@ -33,6 +33,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from wgcompat import arch
 from wgcompat.errors import UserError
 from wgcompat.paths import REPO
 
@@ -48,21 +49,36 @@ USERSPACE_SOURCES = (
     "curve25519.c",
 )
 
-# The vector ChaCha20 (x86_64 only) and the instruction sets module/crypto/
-# bundled.mk compiles each for; the flags come after the kernel-like -mno-*
-# ones, as the per-object CFLAGS come after KBUILD_CFLAGS in the kernel.
-SIMD_SOURCES: dict[str, tuple[str, ...]] = {
-    "chacha20_ssse3.c": ("-mssse3",),
-    "chacha20_avx2.c": ("-mavx2",),
-    "chacha20_avx512.c": ("-mavx512f", "-mavx512vl"),
+
+@dataclass(frozen=True)
+class SimdBuild:
+    """The vector ChaCha20 of one architecture, compiled as module/crypto/bundled.mk does."""
+
+    sources: dict[str, tuple[str, ...]]  # file -> flags after the others (per-object CFLAGS_)
+    removed: tuple[str, ...]             # flags those files drop (CFLAGS_REMOVE_)
+    define: str                          # what chacha20.c and simd_kernel.c get (-D)
+    # the kernel's flags for every other file that keep the vector registers out of it
+    general_regs: tuple[str, ...]
+
+
+# By `uname -m`. x86_64: each file's instruction set after the kernel's -mno-*, as the
+# per-object CFLAGS come after KBUILD_CFLAGS in the kernel. aarch64: the kernel's
+# -mgeneral-regs-only removed from the NEON file.
+SIMD_BUILDS: dict[str, SimdBuild] = {
+    "x86_64": SimdBuild(
+        sources={"chacha20_ssse3.c": ("-mssse3",), "chacha20_avx2.c": ("-mavx2",),
+                 "chacha20_avx512.c": ("-mavx512f", "-mavx512vl")},
+        removed=(), define="WGC_CRYPTO_SIMD_X86",
+        general_regs=("-mno-sse", "-mno-mmx", "-mno-sse2", "-mno-avx", "-mno-3dnow")),
+    "aarch64": SimdBuild(
+        sources={"chacha20_neon.c": ()}, removed=("-mgeneral-regs-only",),
+        define="WGC_CRYPTO_SIMD_ARM64", general_regs=("-mgeneral-regs-only",)),
 }
-SIMD_DEFINES = ("WGC_CRYPTO_SIMD_X86",)
 SHIM_SOURCES = ("shim.c", "simd.c")
 
 # What the kernel's x86 build forbids (no FPU/SIMD registers in kernel code),
 # so the benchmark measures the code the module really runs.
-KERNEL_LIKE_CFLAGS = ("-O2", "-mno-sse", "-mno-mmx", "-mno-sse2", "-mno-avx",
-                      "-mno-3dnow", "-fno-strict-aliasing")
+KERNEL_LIKE_CFLAGS = ("-O2", *SIMD_BUILDS["x86_64"].general_regs, "-fno-strict-aliasing")
 
 WARNING_CFLAGS = ("-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror")
 
@@ -107,29 +123,40 @@ def run_compiler(cmd: list[str]) -> None:
 
 
 def has_x86_simd() -> bool:
-    """Whether this host builds the vector ChaCha20 (an x86_64 machine)."""
+    """Whether this host builds the vector ChaCha20 for x86_64 (an x86_64 machine)."""
     return os.uname().machine == "x86_64"
 
 
+def _simd_build(machine: str | None) -> SimdBuild | None:
+    return SIMD_BUILDS.get(os.uname().machine if machine is None else machine)
+
+
 def userspace_sources(cflags: tuple[str, ...],
-                      x86_simd: bool | None = None) -> list[tuple[Path, list[str]]]:
-    """Every C file of the userspace build with its flags: cflags, and for
-    the vector files the instruction set after them. x86_simd: whether the
-    build is for x86_64 (None: the host's answer)."""
-    x86_simd = has_x86_simd() if x86_simd is None else x86_simd
+                      machine: str | None = None) -> list[tuple[Path, list[str]]]:
+    """Every C file of the userspace build with its flags: cflags, and for the vector
+    files of the target those of bundled.mk (added after cflags, or removed from them).
+    machine: the target's `uname -m` (None: the host's)."""
+    simd = _simd_build(machine)
     jobs = [(CRYPTO_DIR / s, list(cflags)) for s in USERSPACE_SOURCES]
-    if x86_simd:
-        jobs += [(CRYPTO_DIR / s, [*cflags, *isa]) for s, isa in SIMD_SOURCES.items()]
+    if simd:
+        kept = [f for f in cflags if f not in simd.removed]
+        jobs += [(CRYPTO_DIR / s, [*kept, *isa]) for s, isa in simd.sources.items()]
     jobs += [(SHIM_DIR / s, list(cflags)) for s in SHIM_SOURCES]
     return jobs
 
 
-def userspace_defines(defines: tuple[str, ...] = (), x86_simd: bool | None = None) -> list[str]:
-    """-D flags of the userspace build: the caller's and, on x86_64, the one
-    that bundled.mk gives the kernel build there."""
-    x86_simd = has_x86_simd() if x86_simd is None else x86_simd
-    extra = SIMD_DEFINES if x86_simd else ()
+def userspace_defines(defines: tuple[str, ...] = (), machine: str | None = None) -> list[str]:
+    """-D flags of the userspace build: the caller's and the one that bundled.mk
+    gives the kernel build of the target (machine: its `uname -m`, None: the host's)."""
+    simd = _simd_build(machine)
+    extra = (simd.define,) if simd else ()
     return [f"-D{d}" for d in (*defines, *extra)]
+
+
+def general_regs_cflags(machine: str) -> tuple[str, ...]:
+    """The kernel's flags that keep the vector registers out of code on machine."""
+    simd = _simd_build(machine)
+    return simd.general_regs if simd else ()
 
 
 def build_shared_library(req: BuildRequest) -> BuildResult:
@@ -488,12 +515,31 @@ def format_table(rows: list[BenchRow]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Print the table; returns the exit status.
 
-    argv is [REPEAT] or empty; `python -m wgcompat.bench.crypto [REPEAT]` passes
-    the command line, callers such as `invoke bench-crypto` pass nothing.
+    argv is [--arch ARCH] [REPEAT] or empty; `python -m wgcompat.bench.crypto [REPEAT]` passes
+    the command line, `invoke bench-crypto [--arch ARCH]` passes the architecture. With an
+    architecture other than the host's, the bundled ChaCha20-Poly1305 is built for it and
+    timed under qemu-user (wgcompat.bench.crypto_emulated): emulated, relative figures only.
     """
-    args = argv or []
+    args = list(argv or [])
+    arch_name = None
+    if args[:1] == ["--arch"]:
+        if len(args) < 2:
+            print("--arch needs an architecture", file=sys.stderr)
+            return 2
+        arch_name, args = args[1], args[2:]
     try:
         repeat = int(args[0]) if args else DEFAULT_REPEAT
+        if repeat < 1:
+            raise UserError(f"repeat must be at least 1, not {repeat}.",
+                            "Pass a positive repeat count.")
+        target = arch.get(arch_name)
+        if not target.native:
+            from wgcompat.bench import crypto_emulated  # noqa: PLC0415 - imports this module
+
+            emulated = crypto_emulated.run(target, repeat)
+            print(crypto_emulated.header(target, repeat))
+            print(crypto_emulated.format_table(emulated))
+            return 0
         rows = run(repeat)
     except ValueError:
         print(f"repeat must be an integer, not {args[0]!r}", file=sys.stderr)

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Userspace stand-in for module/crypto/simd_kernel.c: the CPU's features
- * from __builtin_cpu_supports, no FPU section to begin (userspace always
- * owns its vector registers), and the active implementation set by the
- * tests through wgc_simd_force() (exported to ctypes). Starts at the best
+ * from __builtin_cpu_supports (x86_64) or the kernel's hwcaps (arm64:
+ * getauxval's Advanced SIMD bit), no FPU section to begin (userspace
+ * always owns its vector registers), and the active implementation set by
+ * the tests through wgc_simd_force() (exported to ctypes). Starts at the best
  * the CPU runs, as the module does; WGC_SHIM_SIMD=<name> in the
  * environment starts at that one instead (the benchmark and ctcheck use it).
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef WGC_CRYPTO_SIMD_ARM64
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
 
 #include "simd.h"	/* module/crypto/, on the include path */
 
@@ -27,6 +32,10 @@ bool wgc_simd_supported(unsigned int impl)
 	case WGC_SIMD_AVX512:
 		return __builtin_cpu_supports("avx512f") &&
 		       __builtin_cpu_supports("avx512vl");
+#endif
+#ifdef WGC_CRYPTO_SIMD_ARM64
+	case WGC_SIMD_NEON:
+		return getauxval(AT_HWCAP) & HWCAP_ASIMD;
 #endif
 	}
 	return false;
