@@ -33,6 +33,10 @@ MODULE_HELP = {
     "crypto": "auto (the kernel's crypto library when it has one) or bundled (ours, always)",
     "debug_module": "build the module with WG_DEBUG=1 (self-tests at load, timer scaling)",
 }
+MODULE_SOURCE_HELP = {
+    "module_source": "build (the harness builds the module, the default) or dkms (for --kernel debian:...: "
+                     "the module DKMS builds from our .deb in a throwaway root of the kernel's suite)",
+}
 
 
 def user_errors(fn):
@@ -119,34 +123,36 @@ def build(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", arc
     print(sign_module(kb.build_dir, mb.ko, signer) if signer else mb.ko)
 
 
-@task(iterable=["put"], help={**KERNEL_HELP, **MODULE_HELP,
+@task(iterable=["put"], help={**KERNEL_HELP, **MODULE_HELP, **MODULE_SOURCE_HELP,
                               "exec": "run this one command in the guest, print its output, exit with its status",
                               "put": "HOST:GUEST, copy a file or folder into the guest first (repeatable)",
                               "no_module": "boot without building or loading our module"})
 @user_errors
 def boot(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", arch=None, crypto="auto", debug_module=False,
-         exec=None, put=None, no_module=False):
+         exec=None, put=None, no_module=False, module_source="build"):
     """Boot the kernel in QEMU with the module loaded: an interactive console, or --exec CMD."""
     from wgcompat.session import boot_session
 
     status = boot_session(_selection(kernel, kernel_src, kernel_dir, config, arch), crypto=crypto,
-                          debug_module=debug_module, command=exec, put=put or [], with_module=not no_module)
+                          debug_module=debug_module, command=exec, put=put or [], with_module=not no_module,
+                          module_source=module_source)
     if status:
         raise Exit(code=status)
 
 
-@task(help={**KERNEL_HELP, **MODULE_HELP, "k": "only tests matching this pytest -k expression",
+@task(help={**KERNEL_HELP, **MODULE_HELP, **MODULE_SOURCE_HELP, "k": "only tests matching this pytest -k expression",
             "junit": "write JUnit XML here (default: reports/<kernel>/junit.xml)"})
 @user_errors
 def test(c, kernel=None, kernel_src=None, kernel_dir=None, config="normal", arch=None, crypto="auto", debug_module=False, k=None,
-         junit=None):
+         junit=None, module_source="build"):
     """Run the VM test suites (vmtests/) for one kernel, on the release build of the module
-    (--debug-module: the WG_DEBUG build, whose self-tests then show as tests of their own)."""
+    (--debug-module: the WG_DEBUG build, whose self-tests then show as tests of their own;
+    --module-source dkms: the module DKMS builds from our .deb, for one of Debian's kernels)."""
     from wgcompat.session import run_vmtests
 
     sel = _selection(kernel, kernel_src, kernel_dir, config, arch)
     raise Exit(code=run_vmtests(sel, crypto=crypto, keyword=k, junit=Path(junit) if junit else None,
-                                debug_module=debug_module))
+                                debug_module=debug_module, module_source=module_source))
 
 
 @task(help={"config": KERNEL_HELP["config"] + " (the cells of that flavour)",

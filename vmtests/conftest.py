@@ -4,13 +4,15 @@ What to test comes planned: ``invoke test``, ``invoke matrix`` and CI resolve th
 and build the module once (wgcompat.run.plan) and pass the result as --artefacts FILE
 (the run's artefacts.json), which this session loads and never resolves again. Run by
 hand, pytest plans the run itself, once, from --kernel V | --kernel-src PATH |
---kernel-dir PATH, --config normal|debug, --crypto auto|bundled, --debug-module.
+--kernel-dir PATH, --config normal|debug, --crypto auto|bundled, --debug-module,
+--module-source build|dkms.
 
 Fixtures:
   artefacts      the planned run: its request, kernel build and module build (session)
   kernel_build   the kernel under test (session)
   module_build   wireguard.ko for it: the release build, or with --debug-module the
-                 WG_DEBUG=1 build (self-tests at load, timer scaling) (session)
+                 WG_DEBUG=1 build (self-tests at load, timer scaling), or with
+                 --module-source dkms the one DKMS built from our .deb (session)
   vm             one guest with our module installed, shared by the tests that
                  do not break it (session); each test builds its own namespaces.
                  If a test leaves it unusable (a command timed out, the guest
@@ -54,41 +56,59 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--debug-module", action="store_true", default=False,
                     help="test the WG_DEBUG build of the module (self-tests at load, timer scaling) "
                          "instead of the release build users install")
+    group.addoption("--module-source", default="build",
+                    help="who builds the wireguard.ko under test: build (the harness, the default) or dkms "
+                         "(for --kernel debian:...: DKMS, from our .deb, in a throwaway root of the kernel's suite)")
     group.addoption("--console-logs", default=None, help="folder for the guests' console logs")
     group.addoption("--artefacts", default=None,
                     help="the run's artefacts.json, as `invoke test` plans it: the kernel and module to test "
-                         "(instead of --kernel/--kernel-src/--kernel-dir, --config, --crypto, --debug-module)")
+                         "(instead of --kernel/--kernel-src/--kernel-dir, --config, --crypto, --debug-module, "
+                         "--module-source)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "destructive: needs a fresh VM of its own")
+    if config.getoption("--module-source", "build") != "build" and not config.getoption("--artefacts", None):
+        # an unknown source, or dkms for a kernel DKMS cannot build for: one usage error, not
+        # a setup error per test
+        try:
+            _request(config)
+        except UserError as exc:
+            raise pytest.UsageError(f"{exc.cause}\nfix: {exc.fix}") from None
 
 
 def _fail_setup(exc: UserError) -> None:
     pytest.fail(f"{exc.cause}\nfix: {exc.fix}", pytrace=False)
 
 
-PLANNING_OPTIONS = ("--kernel", "--kernel-src", "--kernel-dir", "--crypto", "--debug-module", "--arch")
+PLANNING_OPTIONS = ("--kernel", "--kernel-src", "--kernel-dir", "--crypto", "--debug-module", "--arch",
+                    "--module-source")
+
+
+def _request(config: pytest.Config):
+    """The RunRequest the planning options give (checked, nothing resolved yet)."""
+    from wgcompat.kernel.select import selection
+    from wgcompat.run.plan import RunRequest
+
+    opt = config.getoption
+    return RunRequest(selection(opt("--kernel"), opt("--kernel-src"), opt("--kernel-dir"), opt("--config"), opt("--arch")),
+                      crypto=opt("--crypto"), debug_module=opt("--debug-module"), module_source=opt("--module-source"))
 
 
 @pytest.fixture(scope="session")
 def artefacts(pytestconfig: pytest.Config):
     """The run's kernel and module: read from --artefacts, or planned here once."""
-    from wgcompat.kernel.select import selection
-    from wgcompat.run.plan import Artefacts, RunRequest, plan_run
+    from wgcompat.run.plan import Artefacts, plan_run
 
     opt = pytestconfig.getoption
     try:
         if opt("--artefacts"):
-            clashing = [o for o in PLANNING_OPTIONS if opt(o) not in (None, False, "auto")]
+            clashing = [o for o in PLANNING_OPTIONS if opt(o) not in (None, False, "auto", "build")]
             if clashing or opt("--config") != "normal":
                 raise UserError(f"--artefacts names the kernel and module to test; {', '.join(clashing or ['--config'])} "
                                 "would choose another", "pass either --artefacts or the options that plan a run")
             return Artefacts.read(Path(opt("--artefacts")))
-        request = RunRequest(selection(opt("--kernel"), opt("--kernel-src"), opt("--kernel-dir"), opt("--config"),
-                                       opt("--arch")),
-                             crypto=opt("--crypto"), debug_module=opt("--debug-module"))
-        return plan_run(request).require()
+        return plan_run(_request(pytestconfig)).require()
     except UserError as exc:
         _fail_setup(exc)
 

@@ -2,7 +2,8 @@
 
 Kernel builds are named by release, flavour and a digest of what went into them
 (``<release>-<flavour>-<digest>``), module builds by the kernel build's folder, crypto,
-debug and a digest of what went into them (``<kernel build>-<crypto>[-debug]-<digest>``);
+debug and a digest of what went into them (``<kernel build>-<crypto>[-debug]-<digest>``;
+``<kernel build>-dkms-<digest>`` for one DKMS built from our .deb, wgcompat.package.dkms_build);
 see wgcompat.cache. Every change to an input therefore leaves the previous build behind. Stale:
 
 - a kernel build superseded by a newer finished one of the same release and flavour;
@@ -28,7 +29,7 @@ from wgcompat.cache import MARKER, lock_path, locked
 
 KEEP_MODULES = 3
 KERNEL_NAME = re.compile(r"^(?P<group>.+-(?:normal|debug))-[0-9a-f]{12}$")
-MODULE_NAME = re.compile(r"^(?P<kernel>.+)-(?P<setting>(?:auto|bundled)(?:-debug)?)-[0-9a-f]{12}$")
+MODULE_NAME = re.compile(r"^(?P<kernel>.+)-(?P<setting>(?:auto|bundled)(?:-debug)?|dkms)-[0-9a-f]{12}$")
 
 
 @dataclass(frozen=True)

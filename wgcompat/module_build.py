@@ -29,7 +29,7 @@ import re
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,21 @@ class ModuleBuildRequest:
 
 
 @dataclass(frozen=True)
+class DkmsOrigin:
+    """What the throwaway Debian root said about a module DKMS built there from our .deb
+    (wgcompat.package.dkms_build): the guest installs it at the same path, and the suites
+    compare what the guest loads with these facts."""
+
+    package: Path  # the wgcompat-dkms .deb that was installed
+    package_version: str  # 1.1.<date>.<time>: the version DKMS built
+    suite: str  # the root's suite (the kernel's own)
+    dkms_version: str  # `dkms --version` in the root
+    guest_path: str  # where DKMS installed it, under /lib/modules/<release>/ (updates/dkms/wireguard.ko)
+    sha256: str  # of the .ko file DKMS installed
+    modinfo: dict[str, str]  # modinfo's fields of that file in the root: version, srcversion, signer, sig_key, ...
+
+
+@dataclass(frozen=True)
 class ModuleBuild:
     ko: Path
     build_dir: Path
@@ -68,6 +83,32 @@ class ModuleBuild:
     seconds: float
     header_warnings: tuple[str, ...] = ()  # W=1 warnings inside the kernel's own headers
     cached: bool = False  # read back from an earlier build (then ``seconds`` is 0)
+    dkms: DkmsOrigin | None = None  # built by DKMS from our .deb (--module-source dkms), not by the harness
+
+    def to_json(self) -> dict[str, object]:
+        """What a run's artefacts.json (wgcompat.run.plan) and a DKMS build's marker keep."""
+        data: dict[str, object] = {
+            "ko": str(self.ko), "build_dir": str(self.build_dir), "compat_h": str(self.compat_h), "log": str(self.log),
+            "warnings": list(self.warnings), "seconds": self.seconds, "header_warnings": list(self.header_warnings)}
+        if self.dkms is not None:
+            data["dkms"] = {**asdict(self.dkms), "package": str(self.dkms.package)}
+        return data
+
+    @staticmethod
+    def from_json(data: dict[str, Any], cached: bool = False) -> ModuleBuild:
+        def strings(key: str) -> tuple[str, ...]:
+            value = data.get(key, [])
+            return tuple(str(x) for x in value) if isinstance(value, list) else ()
+
+        dkms = data.get("dkms")
+        origin = None if not isinstance(dkms, dict) else DkmsOrigin(
+            package=Path(str(dkms["package"])), package_version=str(dkms["package_version"]),
+            suite=str(dkms["suite"]), dkms_version=str(dkms["dkms_version"]), guest_path=str(dkms["guest_path"]),
+            sha256=str(dkms["sha256"]), modinfo={str(k): str(v) for k, v in dict(dkms["modinfo"]).items()})
+        return ModuleBuild(ko=Path(str(data["ko"])), build_dir=Path(str(data["build_dir"])),
+                           compat_h=Path(str(data["compat_h"])), log=Path(str(data["log"])),
+                           warnings=strings("warnings"), seconds=0.0 if cached else float(str(data["seconds"])),
+                           header_warnings=strings("header_warnings"), cached=cached, dkms=origin)
 
     @property
     def crypto(self) -> str:
@@ -174,11 +215,9 @@ def build_module(request: ModuleBuildRequest, progress=lambda _: None) -> Module
 
 
 def _from_marker(data: dict[str, Any], cached: bool) -> ModuleBuild:
-    src = Path(data["build_dir"])
-    ours, headers = split_warnings("\n".join([*data["warnings"], *data.get("header_warnings", ())]), src)
-    return ModuleBuild(ko=Path(data["ko"]), build_dir=src, compat_h=Path(data["compat_h"]),
-                       log=Path(data["log"]), warnings=ours, seconds=0.0 if cached else float(data["seconds"]),
-                       header_warnings=headers, cached=cached)
+    built = ModuleBuild.from_json(data, cached=cached)
+    ours, headers = split_warnings("\n".join([*built.warnings, *built.header_warnings]), built.build_dir)
+    return replace(built, warnings=ours, header_warnings=headers)
 
 
 def _warnings_error(built: ModuleBuild) -> UserError:

@@ -10,19 +10,22 @@ CACHE_ENV = "WGCOMPAT_CACHE"
 REPORTS = REPO / "reports"
 
 
-def run_label(flavour: str, crypto: str, debug_module: bool = False) -> str:
-    """How a run's reports are named: the flavour, plus the crypto when it is forced and
-    "wgdebug" for the WG_DEBUG module build, so such runs do not overwrite the default one."""
+def run_label(flavour: str, crypto: str, debug_module: bool = False, module_source: str = "build") -> str:
+    """How a run's reports are named: the flavour, plus the crypto when it is forced,
+    "wgdebug" for the WG_DEBUG module build and "dkms" for the module DKMS built, so such
+    runs do not overwrite the default one."""
     label = flavour if crypto == "auto" else f"{flavour}-{crypto}"
-    return f"{label}-wgdebug" if debug_module else label
+    label = f"{label}-wgdebug" if debug_module else label
+    return label if module_source == "build" else f"{label}-{module_source}"
 
 
-def vmtests_report_dir(target: str, flavour: str, crypto: str, debug_module: bool = False) -> Path:
+def vmtests_report_dir(target: str, flavour: str, crypto: str, debug_module: bool = False,
+                       module_source: str = "build") -> Path:
     """reports/<target>-<label>/: one vmtests run's JUnit XML, pytest log and consoles. A ':' or
     '@' of the target (debian:6.12@bookworm-backports) becomes '-': Kbuild refuses a module
     folder whose path has a ':' (the suites build test modules under the report folder)."""
     safe = target.replace(":", "-").replace("@", "-")
-    return REPORTS / f"{safe}-{run_label(flavour, crypto, debug_module)}"
+    return REPORTS / f"{safe}-{run_label(flavour, crypto, debug_module, module_source)}"
 
 
 def cache_root() -> Path:

@@ -52,11 +52,15 @@ def console_log_dir(kb: KernelBuild, what: str) -> Path:
 
 
 def boot_session(sel: KernelSelection, crypto: str, debug_module: bool, command: str | None, put: list[str],
-                 with_module: bool = True) -> int:
+                 with_module: bool = True, module_source: str = "build") -> int:
     puts = [parse_put(p) for p in put]
     if with_module:
-        artefacts = plan_run(RunRequest(sel, crypto=crypto, debug_module=debug_module)).require()
+        request = RunRequest(sel, crypto=crypto, debug_module=debug_module, module_source=module_source)
+        artefacts = plan_run(request).require()
         kb, module = artefacts.kernel, artefacts.module
+    elif module_source != "build":
+        raise UserError(f"--no-module with --module-source {module_source}: the guest is to have no module of ours",
+                        "drop one of them")
     else:
         kb, module = resolve_kernel(sel), None
     bootable(kb)
@@ -146,15 +150,16 @@ def pytest_vm_args(artefacts: Path, junit: Path, keyword: str | None,
 
 
 def run_vmtests(sel: KernelSelection, crypto: str = "auto", keyword: str | None = None,
-                junit: Path | None = None, debug_module: bool = False) -> int:
+                junit: Path | None = None, debug_module: bool = False, module_source: str = "build") -> int:
     """Plan the run (kernel and module, resolved once), write its artefacts.json beside the
     JUnit file, and run the VM suites on it."""
+    request = RunRequest(sel, crypto=crypto, debug_module=debug_module, module_source=module_source)
     target = sel.kernel or (sel.kernel_src and Path(sel.kernel_src).name) or "kernel-dir"
     if sel.arch != DEFAULT_ARCH:
         target = f"{target}-{sel.arch}"
-    junit = junit or paths.vmtests_report_dir(target, sel.flavour, crypto, debug_module) / "junit.xml"
+    junit = junit or paths.vmtests_report_dir(target, sel.flavour, crypto, debug_module, module_source) / "junit.xml"
     junit.parent.mkdir(parents=True, exist_ok=True)
-    planned = plan_run(RunRequest(sel, crypto=crypto, debug_module=debug_module))
+    planned = plan_run(request)
     artefacts = planned.write(junit.parent / FILE_NAME)
     for stage in planned.stages:
         say(stage.line())

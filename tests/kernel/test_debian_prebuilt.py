@@ -13,6 +13,7 @@ from tests.image.fake_debs import make_deb
 from wgcompat import cache
 from wgcompat.errors import UserError
 from wgcompat.kernel import debian_prebuilt as dp
+from wgcompat.kernel.build import KernelBuild
 from wgcompat.kernel.select import resolve_kernel, selection
 
 # suite -> package -> version -> control fields
@@ -283,6 +284,28 @@ def test_a_host_compiler_kernel_has_no_toolchain_file(index: Index, tmp_path: Pa
     kb = dp.fetch_prebuilt(dp.parse_spec("debian:6.12@bookworm-backports"),
                            FakeArchive(index, tmp_path / "debs", _files("6.12.95+deb12")))
     assert dp.toolchain_of(kb.build_dir) is None and kb.source.startswith("debian:bookworm-backports ")
+
+
+def test_an_unpacked_kernel_says_its_suite_and_the_debs_it_was_made_from(index: Index, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the DKMS root installs (wgcompat.package.dkms_build): the very packages unpacked."""
+    monkeypatch.setattr(dp, "host_gcc_major", lambda: 12)
+    (tmp_path / "debs").mkdir()
+    archive = FakeArchive(index, tmp_path / "debs", _files("6.12.95+deb12"))
+    kb = dp.fetch_prebuilt(dp.parse_spec("debian:6.12@bookworm-backports"), archive)
+    cached = dp.fetch_prebuilt(dp.parse_spec("debian:6.12@bookworm-backports"), archive)
+    again = dp.unpacked(cached)
+    assert cached.cached and again == dp.unpacked(kb) and again.suite == "bookworm-backports"
+    assert [f"{name}={version}" for name, version, _ in again.packages] == sorted(archive.downloads)
+    assert all(deb.is_file() and deb.name.startswith(f"{name}_") for name, _, deb in again.packages)
+
+
+def test_a_kernel_of_ours_is_not_an_unpacked_debian_kernel(tmp_path: Path) -> None:
+    kb = KernelBuild(build_dir=tmp_path / "6.1.192-normal-abc", release="6.1.192", version="6.1.192",
+                     flavour="normal", source="kernel.org linux-6.1.192.tar.xz", log=tmp_path / "build.log")
+    with pytest.raises(UserError) as err:
+        dp.unpacked(kb)
+    assert "not an unpacked Debian kernel" in err.value.cause and "debian:6.1" in err.value.fix
 
 
 def test_a_package_without_the_kernel_leaves_no_complete_entry(index: Index, tmp_path: Path,

@@ -4,7 +4,8 @@ It holds the kernel's modules (``<modules_root>/lib/modules/<release>``, build a
 links left out; for a distribution kernel only ``select_modules`` and what they depend on,
 wgcompat.image.kmods, with the list the guest's /init loads at boot) with the kernel's own ``wireguard.ko`` moved out of the module path to
 ``/lib/modules/reference/``, our ``wireguard.ko`` as
-``/lib/modules/<release>/updates/wireguard.ko``, the modules.* indexes of ``depmod`` run
+``/lib/modules/<release>/updates/wireguard.ko`` (one DKMS built: where DKMS installed it,
+``updates/dkms/``), the modules.* indexes of ``depmod`` run
 on that tree, and the files the caller puts into the guest (``put``: host file or folder,
 absolute guest path). That list is the one way a file reaches the guest before it boots;
 ``checked_put`` is the one check of an entry, for the command line (``--put``) and here.
@@ -37,6 +38,9 @@ class OverlayRequest:
     release: str | None = None              # kernel release; from modules_root or the .ko if None
     modules_root: Path | None = None        # INSTALL_MOD_PATH of the kernel (holds lib/modules/<release>)
     wireguard_ko: Path | None = None        # our module
+    # where the guest gets it, under lib/modules/<release>/ (a module DKMS built: where DKMS
+    # installed it, updates/dkms/wireguard.ko[.xz])
+    wireguard_path: str = "updates/wireguard.ko"
     put: Sequence[Put] = field(default_factory=tuple)
     # None: every module of the tree (our test kernels); names: only these and their
     # dependencies, loaded at boot (a distribution kernel's whole tree, kmods.GUEST_MODULES)
@@ -113,8 +117,9 @@ def _stage_modules(req: OverlayRequest, release: str, stage: Path) -> tuple[int,
     if req.wireguard_ko is not None:
         if not req.wireguard_ko.is_file():
             raise UserError(f"{req.wireguard_ko} does not exist", "build the module first (invoke build)")
-        (moddir / "updates").mkdir(exist_ok=True)
-        shutil.copy2(req.wireguard_ko, moddir / "updates/wireguard.ko")
+        target = moddir / req.wireguard_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(req.wireguard_ko, target)
     proc = run_tool(["depmod", "-b", str(stage), release])
     if proc.returncode != 0:
         raise UserError(f"depmod failed for the guest's modules ({release}): {proc.stderr.strip()}",

@@ -478,6 +478,29 @@ def _fetch(archive: Archive, prebuilt: Prebuilt, folder: Path, chroot_needed: bo
     return {**kb.to_json(), "seconds": round(time.monotonic() - started, 1)}
 
 
+@dataclass(frozen=True)
+class Unpacked:
+    """What the entry of one of Debian's kernels was made from, read back from it: the suite
+    and every package unpacked, with its .deb (fetch.log), for a root where DKMS builds
+    against the same headers (wgcompat.package.dkms_build)."""
+
+    suite: str
+    packages: tuple[tuple[str, str, Path], ...]  # (name, version, the .deb apt verified)
+
+
+def unpacked(kb: KernelBuild) -> Unpacked:
+    """The suite and packages of ``kb``, one of Debian's kernels (``distribution_kernel``),
+    from the source line and fetch.log that :func:`_fetch` and :func:`_unpack` wrote."""
+    found = re.match(rf"^{PREFIX}(\S+) ", kb.source)
+    lines = kb.log.read_text().splitlines() if kb.log is not None and kb.log.is_file() else []
+    packages = tuple((name, version, Path(deb)) for name, version, deb in
+                     (line.split(" ", 2) for line in lines if line.count(" ") >= 2))
+    if not distribution_kernel(kb) or found is None or not packages:
+        raise UserError(f"{kb.build_dir} is not an unpacked Debian kernel (its source is {kb.source!r}, "
+                        f"its fetch log {kb.log})", "name one of Debian's kernels: --kernel debian:6.1, ...")
+    return Unpacked(suite=found.group(1), packages=packages)
+
+
 def fetch_prebuilt(spec: PrebuiltSpec, archive: Archive | None = None,
                    progress: Progress = lambda _: None) -> KernelBuild:
     """The KernelBuild of a ``debian:`` name: resolved, downloaded and unpacked (cached)."""

@@ -41,12 +41,17 @@ class RootImage:
 
     suite: str
     tree: Path
+    # apt sources each copy gets beside the chroot's own (a backports suite's, over its base suite)
+    extra_sources: tuple[str, ...] = ()
 
 
 def root_image(suite: str, packages: Sequence[str] = BASE_PACKAGES) -> RootImage:
-    """The cached chroot of ``suite`` with ``packages``, made on first use (2-3 minutes)."""
-    made = chroot.obtain(suite, packages, commands=(), progress=say)
-    return RootImage(suite, made.root)
+    """The cached chroot of ``suite`` with ``packages``, made on first use (2-3 minutes). A
+    backports suite (bookworm-backports) is its base suite's chroot whose copies also get the
+    backports source, as a user of that suite adds it."""
+    base = suite.removesuffix("-backports")
+    made = chroot.obtain(base, packages, commands=(), progress=say)
+    return RootImage(suite, made.root, tuple(chroot.sources(suite)) if base != suite else ())
 
 
 class Root:
@@ -92,6 +97,9 @@ def throwaway_root(image: RootImage, parent: Path | None = None) -> Iterator[Roo
             raise UserError(f"copying the {image.suite} chroot {image.tree} failed: {done.stderr.strip()}",
                             f"check the free space under {folder.parent}; remove {image.tree.parent} to make it again")
         shutil.copy2("/etc/resolv.conf", folder / "etc" / "resolv.conf")
+        if image.extra_sources:
+            (folder / "etc/apt/sources.list.d/wgcompat-extra.list").write_text(
+                "".join(f"{line}\n" for line in image.extra_sources))
         os.chmod(folder, 0o755)
         yield Root(folder)
     finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from wgcompat.errors import UserError
@@ -33,9 +34,13 @@ def bootable(kb: KernelBuild) -> Path:
 
 
 def image_request(kb: KernelBuild, module: ModuleBuild | None, put: Sequence[Put] = ()) -> OverlayRequest:
-    """The overlay of a guest of ``kb``: its modules, ``module``'s wireguard.ko if any, and ``put``."""
-    return OverlayRequest(modules_root=kb.modules_root, wireguard_ko=module.ko if module else None, put=tuple(put),
-                          select_modules=GUEST_MODULES if distribution_kernel(kb) else None, arch=kb.arch)
+    """The overlay of a guest of ``kb``: its modules, ``module``'s wireguard.ko if any (one DKMS
+    built where DKMS installed it), and ``put``."""
+    request = OverlayRequest(modules_root=kb.modules_root, wireguard_ko=module.ko if module else None, put=tuple(put),
+                             select_modules=GUEST_MODULES if distribution_kernel(kb) else None, arch=kb.arch)
+    if module is not None and module.dkms is not None:
+        request = replace(request, wireguard_path=module.dkms.guest_path)
+    return request
 
 
 def start_guest(kb: KernelBuild, module: ModuleBuild | None, put: Sequence[Put], log_dir: Path,

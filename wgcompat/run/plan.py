@@ -1,9 +1,12 @@
 """A run planned once: a request resolved into pinned artefacts, written as a small JSON file.
 
     RunRequest     which kernel (--kernel/--kernel-src/--kernel-dir, flavour), which crypto,
-                   the release or the WG_DEBUG module build
+                   the release or the WG_DEBUG module build, and who builds it (--module-source)
       plan_run()   stage "kernel": select, fetch, configure, build (or open a build tree)
-                   stage "module": compat.h for that kernel, then Kbuild
+                   stage "module": compat.h for that kernel, then Kbuild (--module-source build);
+                   or, for one of Debian's kernels, our .deb installed in a throwaway root of
+                   the kernel's suite, where DKMS builds it (--module-source dkms,
+                   wgcompat.package.dkms_build)
       PlannedRun   the stage results, and the Artefacts when every stage passed
     Artefacts      the KernelBuild and ModuleBuild, pinned: `invoke test`, `invoke matrix`
                    and CI write them to the run's report folder (artefacts.json) and pass
@@ -22,8 +25,11 @@ from pathlib import Path
 
 from wgcompat.errors import UserError
 from wgcompat.kernel.build import KernelBuild
+from wgcompat.kernel.debian_prebuilt import EXAMPLES as DEBIAN_EXAMPLES
+from wgcompat.kernel.debian_prebuilt import is_prebuilt
 from wgcompat.kernel.select import KernelSelection, resolve_kernel
 from wgcompat.module_build import ModuleBuild, ModuleBuildRequest, build_module
+from wgcompat.package.dkms_build import DkmsModuleRequest, dkms_module
 from wgcompat.progress import say
 from wgcompat.run.stages import StageResult, Status, run_stage
 
@@ -31,17 +37,30 @@ FILE_NAME = "artefacts.json"
 FORMAT = 1  # bump when the file's layout changes: an old file is then refused, not misread
 
 
+# --module-source: who builds the wireguard.ko a run tests
+MODULE_SOURCES = {
+    "build": "the harness builds it from module/ with Kbuild, the default",
+    "dkms": "DKMS builds it from our .deb (what invoke package writes) in a throwaway root of the kernel's "
+            "own Debian suite, for Debian's kernels only",
+}
+
+
 @dataclass(frozen=True)
 class RunRequest:
     selection: KernelSelection
     crypto: str = "auto"
     debug_module: bool = False  # the WG_DEBUG build instead of the release build
+    module_source: str = "build"  # a key of MODULE_SOURCES
+
+    def __post_init__(self) -> None:
+        check_module_source(self)
 
     def to_json(self) -> dict[str, object]:
         sel = self.selection
         return {"kernel": sel.kernel, "kernel_src": str(sel.kernel_src) if sel.kernel_src else None,
                 "kernel_dir": str(sel.kernel_dir) if sel.kernel_dir else None, "flavour": sel.flavour,
-                "crypto": self.crypto, "debug_module": self.debug_module, "arch": sel.arch}
+                "crypto": self.crypto, "debug_module": self.debug_module, "module_source": self.module_source,
+                "arch": sel.arch}
 
     @staticmethod
     def from_json(data: dict[str, object]) -> RunRequest:
@@ -53,22 +72,40 @@ class RunRequest:
         sel = KernelSelection(kernel=str(kernel) if kernel else None, kernel_src=path("kernel_src"),
                               kernel_dir=path("kernel_dir"), flavour=str(data["flavour"]),
                               arch=str(data.get("arch", "x86_64")))
-        return RunRequest(sel, crypto=str(data["crypto"]), debug_module=bool(data["debug_module"]))
+        return RunRequest(sel, crypto=str(data["crypto"]), debug_module=bool(data["debug_module"]),
+                          module_source=str(data.get("module_source", "build")))
 
 
-def _module_to_json(mb: ModuleBuild) -> dict[str, object]:
-    return {"ko": str(mb.ko), "build_dir": str(mb.build_dir), "compat_h": str(mb.compat_h), "log": str(mb.log),
-            "warnings": list(mb.warnings), "seconds": mb.seconds, "header_warnings": list(mb.header_warnings)}
+def _kernel_named(sel: KernelSelection) -> str:
+    if sel.kernel_src:
+        return f"--kernel-src {sel.kernel_src}"
+    if sel.kernel_dir:
+        return f"--kernel-dir {sel.kernel_dir}"
+    return f"--kernel {sel.kernel}" if sel.kernel else "the default kernel (kernels.toml's, built by the harness)"
 
 
-def _module_from_json(data: dict[str, object]) -> ModuleBuild:
-    def strings(key: str) -> tuple[str, ...]:
-        value = data.get(key, [])
-        return tuple(str(x) for x in value) if isinstance(value, list) else ()
-
-    return ModuleBuild(ko=Path(str(data["ko"])), build_dir=Path(str(data["build_dir"])),
-                       compat_h=Path(str(data["compat_h"])), log=Path(str(data["log"])), warnings=strings("warnings"),
-                       seconds=float(str(data["seconds"])), header_warnings=strings("header_warnings"))
+def check_module_source(request: RunRequest) -> None:
+    """--module-source is a choice, and dkms asks for nothing DKMS cannot give: one of Debian's
+    kernels (the root is its suite, the headers its own), the package's build (compat
+    chooses the crypto, no WG_DEBUG). A UserError with the cause and the fix otherwise."""
+    source = request.module_source
+    if source not in MODULE_SOURCES:
+        raise UserError(f"--module-source {source} is not a choice",
+                        "use " + "; or ".join(f"--module-source {k}: {v}" for k, v in MODULE_SOURCES.items()))
+    if source != "dkms":
+        return
+    drop = "or drop --module-source dkms to test the module the harness builds"
+    if not is_prebuilt(request.selection.kernel):
+        raise UserError(f"--module-source dkms tests the module DKMS builds from our .deb in a root of the "
+                        f"kernel's own Debian suite, against that kernel's Debian headers; "
+                        f"{_kernel_named(request.selection)} is not one of Debian's kernels",
+                        f"name one: --kernel debian:<series> ({DEBIAN_EXAMPLES}, debian:5.10), {drop}")
+    chosen = [opt for opt, given in (("--crypto " + request.crypto, request.crypto != "auto"),
+                                     ("--debug-module", request.debug_module)) if given]
+    if chosen:
+        raise UserError(f"{' and '.join(chosen)} with --module-source dkms: DKMS builds the module as the package "
+                        "does (the release build, the crypto compat chooses), so the harness cannot choose",
+                        f"drop {' and '.join(chosen)}, {drop}")
 
 
 @dataclass(frozen=True)
@@ -82,7 +119,7 @@ class Artefacts:
     def write(self, path: Path, stages: tuple[StageResult, ...] = ()) -> Path:
         """``path``, written whole or not at all (a temporary file renamed into place)."""
         data = {"format": FORMAT, "request": self.request.to_json(), "kernel": self.kernel.to_json(),
-                "module": _module_to_json(self.module), "stages": [s.to_json() for s in stages]}
+                "module": self.module.to_json(), "stages": [s.to_json() for s in stages]}
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, indent=2) + "\n")
@@ -106,7 +143,7 @@ class Artefacts:
                             again)
         try:
             artefacts = Artefacts(RunRequest.from_json(data["request"]), KernelBuild.from_json(data["kernel"]),
-                                  _module_from_json(data["module"]))
+                                  ModuleBuild.from_json(data["module"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise UserError(f"{path} lacks {exc} (a damaged artefacts file)", again) from exc
         gone = [str(p) for p in (artefacts.kernel.build_dir, artefacts.kernel.image, artefacts.module.ko)
@@ -151,9 +188,13 @@ def plan_run(request: RunRequest, kernel: KernelBuild | None = None) -> PlannedR
     if kernel_stage.value is None:
         return PlannedRun((kernel_stage,), None)
     kb = kernel_stage.value
-    module_stage = run_stage("module", lambda: build_module(
-        ModuleBuildRequest(kb, crypto=request.crypto, debug=request.debug_module), progress=say),
-        cached=lambda mb: mb.cached, log=lambda mb: mb.log)
+
+    def module() -> ModuleBuild:
+        if request.module_source == "dkms":
+            return dkms_module(DkmsModuleRequest(kb), progress=say)
+        return build_module(ModuleBuildRequest(kb, crypto=request.crypto, debug=request.debug_module), progress=say)
+
+    module_stage = run_stage("module", module, cached=lambda mb: mb.cached, log=lambda mb: mb.log)
     if module_stage.value is None:
         return PlannedRun((kernel_stage, module_stage), None)
     return PlannedRun((kernel_stage, module_stage), Artefacts(request, kb, module_stage.value))
